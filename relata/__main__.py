@@ -1,0 +1,3 @@
+from relata.cli import main
+
+main()

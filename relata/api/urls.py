@@ -1,0 +1,22 @@
+"""The REST API under /api/v1/: one router for every app's endpoints."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from relata.api.views import TokenObtainView
+from relata.core.api import ParametersView, TeamViewSet, UserViewSet
+from relata.customfields.api import FieldDefinitionViewSet
+
+router = DefaultRouter()
+router.register("users", UserViewSet, basename="user")
+router.register("teams", TeamViewSet, basename="team")
+router.register("custom-fields", FieldDefinitionViewSet, basename="customfield")
+
+urlpatterns = [
+    path("auth/token/", TokenObtainView.as_view(), name="api-token"),
+    path("parameters/", ParametersView.as_view(), name="api-parameters"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,58 @@
+"""Template context shared by every page: the navigation of all product areas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from relata.core import permissions
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    icon: str
+    url_name: str
+    url_args: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name, args=self.url_args)
+
+
+# Every area the product will have; areas that a later release fills in show an empty state.
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("home", _("Home"), "house", "home"),
+    NavItem("entities", _("Entities"), "building", "core:area", ("entities",)),
+    NavItem("contacts", _("Contacts"), "person-vcard", "core:area", ("contacts",)),
+    NavItem("agenda", _("Agenda"), "calendar-week", "core:area", ("agenda",)),
+    NavItem("cases", _("Cases"), "briefcase", "core:area", ("cases",)),
+    NavItem("forecast", _("Forecast"), "graph-up-arrow", "core:area", ("forecast",)),
+    NavItem("campaigns", _("Campaigns"), "megaphone", "core:area", ("campaigns",)),
+    NavItem("email", _("Email"), "envelope", "core:area", ("email",)),
+    NavItem("sales", _("Sales"), "receipt", "core:area", ("sales",)),
+    NavItem("reports", _("Reports"), "bar-chart", "core:area", ("reports",)),
+)
+SETTINGS_NAMESPACES = ("core", "customfields")
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    match = getattr(request, "resolver_match", None)
+    current = match.kwargs.get("area", "") if match else ""
+    if match and not current:
+        current = "settings" if match.namespace in SETTINGS_NAMESPACES else match.url_name or ""
+    return {
+        "nav_items": NAVIGATION,
+        "nav_current": current,
+        "can_configure": permissions.can_configure(user),
+        "can_write": permissions.can_write(user),
+    }

@@ -1,0 +1,147 @@
+"""Forms for users, teams, parameters; and the Bootstrap styling every form shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel import Locale
+from babel.numbers import list_currencies
+from django import forms
+from django.forms.renderers import TemplatesSetting
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from relata.core.models import CrmParameters, Role, Team, User, Weekday
+
+
+class RelataFormRenderer(TemplatesSetting):
+    """Render every form and field with Bootstrap markup."""
+
+    form_template_name = "forms/bootstrap.html"
+    field_template_name = "forms/bootstrap_field.html"
+
+
+def style_widgets(form: forms.BaseForm) -> None:
+    """Give each widget the Bootstrap class for its kind, and mark invalid fields."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            css = ""
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            css = "form-select"
+        else:
+            css = "form-control"
+        if form.is_bound and name in form.errors:
+            css += " is-invalid"
+        if css:
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class StyledFormMixin:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        style_widgets(self)  # type: ignore[arg-type]
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        style_widgets(self)  # type: ignore[arg-type]
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    locale = Locale.parse(get_language() or "en", sep="-")
+    return sorted(
+        ((code, f"{code} — {locale.currencies.get(code, code)}") for code in list_currencies()),
+        key=lambda c: c[0],
+    )
+
+
+def country_choices() -> list[tuple[str, str]]:
+    locale = Locale.parse(get_language() or "en", sep="-")
+    return sorted(
+        ((code, name) for code, name in locale.territories.items()
+         if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}),
+        key=lambda c: c[1],
+    )
+
+
+class ParametersForm(StyledFormMixin, forms.ModelForm):
+    default_currency = forms.ChoiceField(label=_("default currency"), choices=currency_choices)
+    default_country = forms.ChoiceField(label=_("default country"), choices=country_choices)
+    working_days = forms.TypedMultipleChoiceField(
+        label=_("working days"), choices=Weekday.choices, coerce=int,
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+    open_case_status_codes = forms.CharField(
+        label=_("case statuses that count as open"), required=False,
+        help_text=_("Status codes separated by commas; the case types will list them."),
+    )
+
+    class Meta:
+        model = CrmParameters
+        fields = ["finished_actions_editable", "default_currency", "default_country",
+                  "work_day_start", "work_day_end", "working_days", "open_case_status_codes"]
+        widgets = {
+            "work_day_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "work_day_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance and not self.is_bound:
+            self.initial["open_case_status_codes"] = ", ".join(
+                self.instance.open_case_status_codes or []
+            )
+
+    def clean_open_case_status_codes(self) -> list[str]:
+        raw = self.cleaned_data.get("open_case_status_codes") or ""
+        return [code.strip() for code in raw.split(",") if code.strip()]
+
+
+class TeamForm(StyledFormMixin, forms.ModelForm):
+    members = forms.ModelMultipleChoiceField(
+        label=_("members"), queryset=User.objects.filter(is_active=True), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    class Meta:
+        model = Team
+        fields = ["name", "description", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class UserForm(StyledFormMixin, forms.ModelForm):
+    teams = forms.ModelMultipleChoiceField(
+        label=_("teams"), queryset=Team.objects.filter(is_active=True), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "phone", "role", "is_active",
+                  "language"]
+
+
+class UserCreateForm(UserForm):
+    password = forms.CharField(
+        label=_("password"), required=False, widget=forms.PasswordInput,
+        help_text=_("Leave empty to let the user set one through the password-reset email."),
+    )
+
+    def clean_password(self) -> str:
+        from django.contrib.auth.password_validation import validate_password
+
+        password = self.cleaned_data.get("password") or ""
+        if password:
+            validate_password(password)
+        return password
+
+
+class ProfileForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "phone", "language"]
+
+
+ROLE_CHOICES = Role.choices

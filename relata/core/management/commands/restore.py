@@ -1,0 +1,62 @@
+"""Restore the database from a file written by ``relata backup``."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from relata.core.management.commands.backup import pg_env
+
+
+class Command(BaseCommand):
+    help = ("Replace the database with the contents of FILE (from `relata backup`). "
+            "Stop the server and worker first.")
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        source_path: Path = options["file"].resolve()
+        if not source_path.is_file():
+            raise CommandError(f"No backup file at {source_path}.")
+        if options["interactive"]:
+            answer = input("This replaces every record in the database. Type 'yes' to go on: ")
+            if answer.strip().lower() != "yes":
+                raise CommandError("Restore cancelled.")
+        connection.close()
+        if connection.vendor == "sqlite":
+            source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+            try:
+                check = source.execute("PRAGMA integrity_check").fetchone()[0]
+                if check != "ok":
+                    raise CommandError(f"The backup file is damaged: {check}")
+                dest = sqlite3.connect(connection.settings_dict["NAME"], timeout=30)
+                try:
+                    source.backup(dest)
+                finally:
+                    dest.close()
+            except sqlite3.DatabaseError as error:
+                raise CommandError(f"Not a Relata SQLite backup: {error}") from error
+            finally:
+                source.close()
+        elif connection.vendor == "postgresql":
+            result = subprocess.run(
+                ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                 "--dbname", connection.settings_dict["NAME"], str(source_path)],
+                env=pg_env(connection.settings_dict), capture_output=True, text=True,
+                check=False,
+            )
+            if result.returncode:
+                raise CommandError(f"pg_restore failed: {result.stderr.strip()}")
+        else:
+            raise CommandError(f"Restores of {connection.vendor} databases are not supported.")
+        from django.core.cache import cache
+
+        cache.clear()
+        self.stdout.write(self.style.SUCCESS(f"Database restored from {source_path}"))

@@ -1,0 +1,57 @@
+"""Reads for users, teams and parameters; every list applies the permission layer."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, QuerySet
+
+from relata.core import permissions
+from relata.core.models import CrmParameters, Team, User
+
+PARAMETERS_CACHE_KEY = "relata:parameters:v1"
+
+
+def parameters_get() -> CrmParameters:
+    """Return the CRM general parameters, creating the row with defaults if missing."""
+    params = cache.get(PARAMETERS_CACHE_KEY)
+    if params is None:
+        params, _created = CrmParameters.objects.get_or_create(pk=1)
+        cache.set(PARAMETERS_CACHE_KEY, params, 300)
+    return params
+
+
+def parameters_cache_clear() -> None:
+    cache.delete(PARAMETERS_CACHE_KEY)
+
+
+def user_list(*, user: User, search: str = "") -> QuerySet[User]:
+    """Return active users the given user may see: all for configuration purposes.
+
+    Every active user may see who else works in the CRM (to assign work); only
+    administrators see inactive accounts.
+    """
+    qs = User.objects.all() if permissions.is_administrator(user) else User.objects.filter(
+        is_active=True
+    )
+    if search:
+        from django.db.models import Q
+
+        qs = qs.filter(
+            Q(username__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(email__icontains=search)
+        )
+    return qs.prefetch_related(Prefetch("teams", queryset=Team.objects.only("id", "name")))
+
+
+def team_list(*, user: User) -> QuerySet[Team]:
+    """Return the teams with their member counts."""
+    qs = Team.objects.all() if permissions.is_administrator(user) else Team.objects.filter(
+        is_active=True
+    )
+    return qs.annotate(member_count=Count("members", distinct=True))
+
+
+def team_members(*, team: Team) -> QuerySet[User]:
+    return team.members.filter(is_active=True).order_by("first_name", "last_name", "username")

@@ -1,0 +1,100 @@
+"""The timeline of a CRM record: its audit history and, later, its actions and emails.
+
+Each app contributes events for the models it knows through :func:`register`; the
+timeline merges them newest first. History events come from django-simple-history: each
+historical row is compared with the previous one to say which fields changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from relata.core.models import User
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    when: datetime.datetime
+    who: User | None
+    kind: str  # "created", "changed", "deleted", or an app's own kind
+    title: str
+    icon: str = "clock-history"
+    changes: tuple[FieldChange, ...] = field(default_factory=tuple)
+    url: str = ""
+
+
+Provider = Callable[[models.Model, int], Iterable[TimelineEvent]]
+_providers: list[Provider] = []
+
+_KIND = {"+": ("created", _("Created"), "plus-circle"),
+         "~": ("changed", _("Changed"), "pencil"),
+         "-": ("deleted", _("Deleted"), "trash")}
+
+
+def register(provider: Provider) -> Provider:
+    """Add a source of timeline events; usable as a decorator."""
+    _providers.append(provider)
+    return provider
+
+
+def _display(record: Any, name: str) -> str:
+    value = getattr(record, name, None)
+    if value is None or value == "":
+        return "—"
+    display = getattr(record, f"get_{name}_display", None)
+    if callable(display):
+        return str(display())
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    return str(value)
+
+
+def history_events(obj: models.Model, limit: int = 50) -> list[TimelineEvent]:
+    """Return the audit history of ``obj`` as timeline events, newest first."""
+    history = getattr(obj, "history", None)
+    if history is None:
+        return []
+    records = list(history.select_related("history_user").order_by("-history_date",
+                                                                     "-history_id")[:limit + 1])
+    events = []
+    for index, record in enumerate(records[:limit]):
+        kind, title, icon = _KIND[record.history_type]
+        changes: tuple[FieldChange, ...] = ()
+        previous = records[index + 1] if index + 1 < len(records) else None
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous)
+            changes = tuple(
+                FieldChange(
+                    label=str(type(obj)._meta.get_field(change.field).verbose_name),
+                    old=_display(previous, change.field),
+                    new=_display(record, change.field),
+                )
+                for change in delta.changes
+            )
+            if not changes:
+                continue
+        events.append(TimelineEvent(when=record.history_date, who=record.history_user,
+                                    kind=kind, title=str(title), icon=icon, changes=changes))
+    return events
+
+
+def timeline_for(obj: models.Model, limit: int = 50) -> list[TimelineEvent]:
+    """Return every event about ``obj`` from every provider, newest first."""
+    events = history_events(obj, limit)
+    for provider in _providers:
+        events.extend(provider(obj, limit))
+    events.sort(key=lambda e: e.when, reverse=True)
+    return events[:limit]

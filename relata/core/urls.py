@@ -1,0 +1,20 @@
+from django.urls import path
+
+from relata.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("areas/<slug:area>/", views.area, name="area"),
+    path("settings/", views.settings_index, name="settings"),
+    path("settings/parameters/", views.parameters, name="parameters"),
+    path("settings/parameters/edit/", views.parameters_edit, name="parameters_edit"),
+    path("settings/teams/", views.team_list, name="team_list"),
+    path("settings/teams/new/", views.team_edit, name="team_create"),
+    path("settings/teams/<int:pk>/", views.team_detail, name="team_detail"),
+    path("settings/teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("settings/teams/<int:pk>/delete/", views.team_delete, name="team_delete"),
+    path("settings/users/", views.user_list, name="user_list"),
+    path("settings/users/new/", views.user_edit, name="user_create"),
+    path("settings/users/<int:pk>/edit/", views.user_edit, name="user_edit"),
+    path("profile/", views.profile, name="profile"),
+]
