@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.auth.hashers import make_password
 from django.utils.text import slugify
 
 from relata.core.demo_data import FIRST_NAMES, LAST_NAMES
@@ -34,19 +35,20 @@ def teams_and_users(ctx: DemoContext) -> None:
     ctx.advance()
     # One password for every demo user, printed once, so that each role can be tried.
     password = secrets.token_urlsafe(9)
+    password_hash = make_password(password)  # hashing once keeps the demo fast
     users: list[User] = []
     names = ctx.rng.sample([(f, s) for f in FIRST_NAMES for s in LAST_NAMES], 20)
     for role, team_index, count in STAFF:
         for _n in range(count):
             first, last = names.pop()
-            username = slugify(f"{first}.{last}").replace("-", ".")
+            username = f"{slugify(first)}.{slugify(last)}"
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"first_name": first, "last_name": last, "role": role,
                           "email": f"{username}@demo.relata.example"},
             )
             if created:
-                user.set_password(password)
+                user.password = password_hash
                 user.save(update_fields=["password"])
                 if team_index is not None:
                     user.teams.add(teams[team_index])

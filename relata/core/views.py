@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +25,15 @@ PAGE_SIZE = 25
 def _forbid_unless(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
+
+
+def _form_copy(obj):  # type: ignore[no-untyped-def]
+    """Return a copy for a ModelForm to write into, so the service sees the saved values.
+
+    A ModelForm changes its instance while validating; services compare the instance with
+    the new data to know what changed, so they must receive the untouched original.
+    """
+    return copy.copy(obj) if obj is not None else None
 
 
 def _apply_form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +84,7 @@ def parameters(request: HttpRequest) -> HttpResponse:
 def parameters_edit(request: HttpRequest) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     params = selectors.parameters_get()
-    form = ParametersForm(request.POST or None, instance=params)
+    form = ParametersForm(request.POST or None, instance=_form_copy(params))
     if request.method == "POST" and form.is_valid():
         try:
             services.parameters_update(user=request.user, data=form.cleaned_data)
@@ -106,7 +117,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     team = get_object_or_404(Team, pk=pk) if pk else None
-    form = TeamForm(request.POST or None, instance=team,
+    form = TeamForm(request.POST or None, instance=_form_copy(team),
                     initial={"members": team.members.all()} if team else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -158,7 +169,7 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     target = get_object_or_404(User, pk=pk) if pk else None
     form_class = UserForm if target else UserCreateForm
-    form = form_class(request.POST or None, instance=target,
+    form = form_class(request.POST or None, instance=_form_copy(target),
                       initial={"teams": target.teams.all()} if target else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -184,7 +195,7 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST or None, instance=_form_copy(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.user_update(by=request.user, user=request.user, data=form.cleaned_data)
