@@ -95,6 +95,48 @@ def api_client():
     return APIClient()
 
 
+# --- A real SMTP peer -----------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """Start an aiosmtpd server on a free local port and point Django's SMTP backend at it.
+
+    Yields the list of received ``email.message.EmailMessage`` objects.
+    """
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            received.append(message)
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield received
+    finally:
+        controller.stop()
+
+
 # --- Browser tests (Playwright driving Debian's Chromium) -------------------------------
 
 CHROMIUM = os.environ.get("RELATA_CHROMIUM", "/usr/bin/chromium")

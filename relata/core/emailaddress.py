@@ -1,30 +1,26 @@
 """The one email-address validator of Relata: syntax, lengths and normalisation.
 
-An address is accepted when it is a mailbox that SMTP can deliver to (RFC 5321 §4.1.2,
-with RFC 6531 for non-ASCII, and RFC 3696 with its errata for the practical limits):
-
-* local part: a dot-string of atext (no leading, trailing or doubled dot) or a quoted
-  string with quoted pairs; letters beyond ASCII are allowed (RFC 6531), but not
-  invisible or space characters;
-* domain: host-name labels of letters, digits and inner hyphens; an internationalised
-  domain is converted with ``idna`` (IDNA 2008 with the UTS 46 mapping); or an address
-  literal ``[192.0.2.1]`` / ``[IPv6:2001:db8::1]`` checked with :mod:`ipaddress`;
-* lengths as SMTP counts them: local part at most 64 octets in UTF-8, domain at most
-  255 and each label at most 63 in its ASCII (A-label) form, the whole at most 320.
+Accepted: a mailbox SMTP can deliver to (RFC 5321 §4.1.2, RFC 6531 for non-ASCII, RFC 3696
+with errata for the limits). The local part is a dot-string of atext, non-ASCII letters
+included, or a quoted string with quoted pairs. The domain is a host name of letters,
+digits and inner hyphens, an internationalised one converted by ``idna`` (IDNA 2008 with
+the UTS 46 mapping), or an address literal ``[192.0.2.1]`` / ``[IPv6:2001:db8::1]``.
+Lengths are counted as SMTP counts them: the local part at most 64 octets of UTF-8, the
+domain at most 255 and each label at most 63 in A-label (``xn--``) form, the whole at
+most 320 characters.
 
 Refused on purpose:
 
 * comments and folding white space (CFWS) and the other obsolete RFC 5322 forms: they
-  belong to message headers, not to a mailbox that is stored and sent to;
-* a domain without a dot, such as ``name@localhost``: RFC 5321 §2.3.5 requires a
-  fully-qualified name ("local aliases MUST NOT appear in any SMTP transaction") and
-  ICANN forbids mail on bare top-level domains, so such an address is a typing mistake;
-* an all-numeric last label, such as ``name@192.0.2.1`` (RFC 3696 §2): an IP address
-  must be written as a literal in brackets.
+  belong to message headers, not to a mailbox that is stored and written to;
+* a domain without a dot (``name@localhost``): RFC 5321 §2.3.5 allows only fully
+  qualified names in SMTP and ICANN forbids mail on bare top-level domains, so such an
+  address is a typing mistake; likewise an all-numeric last label (RFC 3696 §2), as an
+  IP address must be written in brackets.
 
 Normalisation strips surrounding white space, keeps the local part as typed (only the
 receiving server may interpret it) and writes the domain in lower case in its Unicode
-form: U-labels as UTS 46 maps them, A-labels (``xn--``) left as typed.
+form: U-labels as UTS 46 maps them, A-labels left as typed.
 """
 
 from __future__ import annotations
@@ -50,9 +46,7 @@ LABEL_MAX_LENGTH = 63
 MESSAGES = {
     "empty": _("Enter an email address."),
     "too_long": _("An email address can have at most 320 characters (it has %(length)d)."),
-    "no_at": _(
-        "An email address needs an @ between the name and the domain, as in name@example.com."
-    ),
+    "no_at": _("An email address needs an @ before the domain, as in name@example.com."),
     "too_many_at": _("An email address can contain only one @."),
     "space": _("An email address cannot contain spaces."),
     "local_empty": _("Something must come before the @, as in name@example.com."),
@@ -65,17 +59,14 @@ MESSAGES = {
         "and no two dots in a row."
     ),
     "domain_empty": _("A domain must come after the @, as in name@example.com."),
-    "domain_too_long": _(
-        "The domain after the @ can have at most 255 characters (it has %(length)d)."
-    ),
+    "domain_too_long": _("The domain can have at most 255 characters (it has %(length)d)."),
     "label_too_long": _(
         "Each part of the domain between dots can have at most 63 characters "
         "(“%(label)s” has %(length)d)."
     ),
     "domain_invalid": _(
-        "The domain after the @ is not valid: it is made of letters, digits and hyphens, "
-        "in parts separated by single dots, as in example.com; "
-        "a part cannot start or end with a hyphen."
+        "The domain after the @ is not valid: it has letters, digits and hyphens in parts "
+        "separated by single dots, as in example.com, and no part starts or ends with a hyphen."
     ),
     "domain_no_dot": _("The domain after the @ needs a dot and an ending, as in example.com."),
     "domain_numeric_tld": _("The domain cannot end in a part made only of digits."),
@@ -95,8 +86,8 @@ def _fail(code: str, **params: Any) -> ValidationError:
 def _is_utf8_letter(char: str) -> bool:
     """Tell whether a non-ASCII character may appear (RFC 6531 UTF8-non-ascii).
 
-    The RFC allows any; invisible and space characters are refused because in a CRM
-    they only ever come from copy and paste and make two addresses look the same.
+    Invisible and space characters are refused: they come from copy and paste, and make
+    two different addresses look the same.
     """
     return ord(char) > 127 and char.isprintable()
 
@@ -142,8 +133,8 @@ def _check_address_literal(inner: str) -> None:
         raise _fail("literal_invalid") from None
 
 
-def _ascii_domain(domain: str) -> str:
-    """Return the A-label form of a domain name, or raise if it is not a valid host name."""
+def _check_domain_name(domain: str) -> None:
+    """Raise unless ``domain`` is a host name whose A-label form is within the limits."""
     if any(char.isspace() for char in domain):
         raise _fail("space")
     try:
@@ -161,8 +152,11 @@ def _ascii_domain(domain: str) -> str:
             ascii_label = "xn--" + label.encode("punycode").decode("ascii")
         if len(ascii_label) > LABEL_MAX_LENGTH:
             raise _fail("label_too_long", label=label, length=len(ascii_label))
-        if ascii_label.startswith("xn--") and not _is_idna_label(ascii_label):
-            raise _fail("domain_invalid")
+        if ascii_label.startswith("xn--"):
+            try:  # typed and converted A-labels alike: IDNA 2008 code points, bidi, joiners
+                idna.ulabel(ascii_label)
+            except idna.IDNAError:
+                raise _fail("domain_invalid") from None
         labels.append(ascii_label)
     ascii_domain = ".".join(labels)
     if len(ascii_domain) > DOMAIN_MAX_LENGTH:
@@ -171,19 +165,6 @@ def _ascii_domain(domain: str) -> str:
         raise _fail("domain_no_dot")
     if labels[-1].isdigit():
         raise _fail("domain_numeric_tld")
-    return ascii_domain
-
-
-def _is_idna_label(ascii_label: str) -> bool:
-    """Tell whether an A-label decodes to a valid IDNA 2008 label (code points, bidi, joiners).
-
-    Labels typed as ``xn--`` and labels converted from Unicode get the same checks.
-    """
-    try:
-        idna.ulabel(ascii_label)
-    except idna.IDNAError:
-        return False
-    return True
 
 
 def validate_email_address(value: str) -> None:
@@ -206,7 +187,7 @@ def validate_email_address(value: str) -> None:
     if domain[0] == "[" and domain[-1] == "]":
         _check_address_literal(domain[1:-1])
     else:
-        _ascii_domain(domain)
+        _check_domain_name(domain)
 
 
 def normalize_email_address(value: str) -> str:
@@ -247,10 +228,10 @@ class EmailAddressValidator:
 
 
 def _without_max_length_validator(validators: list[Any], max_length: int | None) -> None:
-    """Drop Django's length check where ours already reports it with a clearer message.
+    """Drop Django's length check where ours reports the same with a clearer message.
 
-    Our validator refuses more than 320 characters, and the stored Unicode form is never
-    longer than what it measures, so a column of 320 or more is always enough.
+    The normalised form is never longer than the A-label form we limit to 320, so a
+    column of 320 or more always holds it.
     """
     if max_length is not None and max_length >= EMAIL_MAX_LENGTH:
         validators[:] = [v for v in validators if not isinstance(v, MaxLengthValidator)]

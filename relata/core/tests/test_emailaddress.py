@@ -187,7 +187,7 @@ def test_local_part_is_measured_in_utf8_octets():
 def test_idn_label_is_measured_after_punycode_conversion():
     # Given a label of 60 Unicode characters whose A-label has more than 63
     label = "ü" * 60
-    a_label = idna.encode(label, uts46=True).decode("ascii")
+    a_label = "xn--" + label.encode("punycode").decode("ascii")  # idna refuses to make it
     assert len(a_label) == 66
     # When an address with it is validated
     error = _error(f"name@{label}.example")
@@ -230,7 +230,9 @@ _atoms = st.text(st.sampled_from(_ATEXT), min_size=1, max_size=12)
 _quoted = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=10).map(
     lambda text: '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 )
-_labels = st.text(st.sampled_from(string.ascii_letters + string.digits + "-üÖßçΣ。"), 1, 20)
+_labels = st.text(
+    st.sampled_from(string.ascii_letters + string.digits + "-üÖßçΣ。"), min_size=1, max_size=20
+)
 _domains = st.one_of(
     st.lists(_labels, min_size=1, max_size=5).map(".".join),
     st.sampled_from(["[192.0.2.1]", "[IPv6:2001:DB8::1]", "[ipv6:::]"]),
