@@ -34,9 +34,15 @@ def _test_settings(settings):
 def _make_user(username: str, role: str, teams=()):
     from relata.core.services import user_create
 
-    return user_create(by=None, username=username, password=PASSWORD, role=role,
-                       email=f"{username}@example.com", first_name=username.title(),
-                       teams=list(teams))
+    return user_create(
+        by=None,
+        username=username,
+        password=PASSWORD,
+        role=role,
+        email=f"{username}@example.com",
+        first_name=username.title(),
+        teams=list(teams),
+    )
 
 
 @pytest.fixture
@@ -113,7 +119,7 @@ def smtp_server(settings):
     received: list = []
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        async def handle_DATA(self, server, session, envelope):
             message = email.message_from_bytes(envelope.content, policy=email.policy.default)
             message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
             received.append(message)
@@ -147,7 +153,12 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"],
+        "args": [
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }

@@ -14,8 +14,12 @@ def token_digest(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens", verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
     digest = models.CharField(max_length=64, unique=True)
     # The first characters identify a token in lists without revealing it.
     prefix = models.CharField(_("prefix"), max_length=8)

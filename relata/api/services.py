@@ -18,15 +18,19 @@ TOKEN_LIFETIME = datetime.timedelta(days=90)
 def token_create(*, user: User, name: str = "") -> str:
     """Create a token for ``user`` and return it in clear: the only time it is seen."""
     raw = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, digest=token_digest(raw), prefix=raw[:8], name=name,
-                            expires_at=timezone.now() + TOKEN_LIFETIME)
+    ApiToken.objects.create(
+        user=user,
+        digest=token_digest(raw),
+        prefix=raw[:8],
+        name=name,
+        expires_at=timezone.now() + TOKEN_LIFETIME,
+    )
     return raw
 
 
 def token_authenticate(raw: str) -> ApiToken | None:
     """Return the live token matching ``raw``, recording its use, or None."""
-    token = (ApiToken.objects.select_related("user").filter(digest=token_digest(raw))
-             .first())
+    token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
     if token is None or (token.expires_at and token.expires_at <= timezone.now()):
         return None
     now = timezone.now()

@@ -18,8 +18,9 @@ from relata.api.services import TOKEN_LIFETIME, token_create
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False,
-                                     style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
@@ -33,19 +34,28 @@ class TokenObtainView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {
-            "token": serializers.CharField(), "expires_in": serializers.IntegerField()})},
+        responses={
+            200: inline_serializer(
+                "TokenResponse",
+                {"token": serializers.CharField(), "expires_in": serializers.IntegerField()},
+            )
+        },
         auth=[],
     )
     def post(self, request: Any) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=data.validated_data["username"],
-                            password=data.validated_data["password"])
+        user = authenticate(
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
         if user is None or not user.is_active:
             return Response(
-                {"detail": _("The username or password is not correct."),
-                 "code": "authentication_failed"},
+                {
+                    "detail": _("The username or password is not correct."),
+                    "code": "authentication_failed",
+                },
                 status=status.HTTP_401_UNAUTHORIZED,
                 headers={"WWW-Authenticate": "Bearer"},
             )

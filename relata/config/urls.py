@@ -7,8 +7,11 @@ from relata.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("search/", core_views.search_view, name="search"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("relata.api.urls")),

@@ -27,8 +27,20 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "full_name", "email", "phone",
-                  "role", "is_active", "language", "teams", "last_login"]
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "full_name",
+            "email",
+            "phone",
+            "role",
+            "is_active",
+            "language",
+            "teams",
+            "last_login",
+        ]
         read_only_fields = fields
 
 
@@ -56,8 +68,12 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class TeamViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-                  viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     serializer_class = TeamSerializer
     permission_classes = [permissions.ConfigurationPermission]
     filterset_fields = ["is_active"]
@@ -72,14 +88,18 @@ class TeamViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.Destr
         data = dict(serializer.validated_data)
         members = data.pop("members", None)
         serializer.instance = services.team_create(
-            user=self.request.user, name=data["name"],
-            description=data.get("description", ""), members=members)
+            user=self.request.user,
+            name=data["name"],
+            description=data.get("description", ""),
+            members=members,
+        )
 
     def perform_update(self, serializer: TeamSerializer) -> None:
         data = dict(serializer.validated_data)
         members = data.pop("members", None)
         serializer.instance = services.team_update(
-            user=self.request.user, team=serializer.instance, data=data, members=members)
+            user=self.request.user, team=serializer.instance, data=data, members=members
+        )
 
     def perform_destroy(self, instance: Team) -> None:
         services.team_delete(user=self.request.user, team=instance)
@@ -87,16 +107,24 @@ class TeamViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.Destr
 
 class ParametersSerializer(serializers.ModelSerializer):
     working_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=True,
-        required=False)
+        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=True, required=False
+    )
     open_case_status_codes = serializers.ListField(
-        child=serializers.CharField(max_length=50), allow_empty=True, required=False)
+        child=serializers.CharField(max_length=50), allow_empty=True, required=False
+    )
 
     class Meta:
         model = CrmParameters
-        fields = ["finished_actions_editable", "default_currency", "default_country",
-                  "work_day_start", "work_day_end", "working_days", "open_case_status_codes",
-                  "updated_at"]
+        fields = [
+            "finished_actions_editable",
+            "default_currency",
+            "default_country",
+            "work_day_start",
+            "work_day_end",
+            "working_days",
+            "open_case_status_codes",
+            "updated_at",
+        ]
         read_only_fields = ["updated_at"]
 
     def validate_default_currency(self, value: str) -> str:
@@ -104,8 +132,9 @@ class ParametersSerializer(serializers.ModelSerializer):
 
         value = value.upper()
         if value not in list_currencies():
-            raise serializers.ValidationError(_("“%(code)s” is not an ISO 4217 currency code.")
-                                              % {"code": value})
+            raise serializers.ValidationError(
+                _("“%(code)s” is not an ISO 4217 currency code.") % {"code": value}
+            )
         return value
 
     def validate_default_country(self, value: str) -> str:
@@ -113,8 +142,9 @@ class ParametersSerializer(serializers.ModelSerializer):
 
         value = value.upper()
         if value not in dict(country_choices()):
-            raise serializers.ValidationError(_("“%(code)s” is not an ISO 3166 country code.")
-                                              % {"code": value})
+            raise serializers.ValidationError(
+                _("“%(code)s” is not an ISO 3166 country code.") % {"code": value}
+            )
         return value
 
 
@@ -139,6 +169,5 @@ class ParametersView(APIView):
         params = selectors.parameters_get()
         serializer = ParametersSerializer(params, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        params = services.parameters_update(user=request.user,
-                                            data=dict(serializer.validated_data))
+        params = services.parameters_update(user=request.user, data=dict(serializer.validated_data))
         return Response(ParametersSerializer(params).data)

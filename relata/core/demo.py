@@ -19,9 +19,13 @@ TEAMS = [
 ]
 # (role, team index or None, how many)
 STAFF = [
-    (Role.MANAGER, 0, 1), (Role.AGENT, 0, 3),
-    (Role.MANAGER, 1, 1), (Role.AGENT, 1, 3),
-    (Role.AGENT, 2, 2), (Role.AGENT, 3, 2), (Role.READ_ONLY, None, 1),
+    (Role.MANAGER, 0, 1),
+    (Role.AGENT, 0, 3),
+    (Role.MANAGER, 1, 1),
+    (Role.AGENT, 1, 3),
+    (Role.AGENT, 2, 2),
+    (Role.AGENT, 3, 2),
+    (Role.READ_ONLY, None, 1),
 ]
 
 
@@ -29,8 +33,9 @@ STAFF = [
 def teams_and_users(ctx: DemoContext) -> None:
     teams = []
     for name, description in TEAMS:
-        team, _created = Team.objects.get_or_create(name=name,
-                                                    defaults={"description": description})
+        team, _created = Team.objects.get_or_create(
+            name=name, defaults={"description": description}
+        )
         teams.append(team)
     ctx.advance()
     # One password for every demo user, printed once, so that each role can be tried.
@@ -44,8 +49,12 @@ def teams_and_users(ctx: DemoContext) -> None:
             username = f"{slugify(first)}.{slugify(last)}"
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": first, "last_name": last, "role": role,
-                          "email": f"{username}@demo.relata.example"},
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "role": role,
+                    "email": f"{username}@demo.relata.example",
+                },
             )
             if created:
                 user.password = password_hash
@@ -57,9 +66,13 @@ def teams_and_users(ctx: DemoContext) -> None:
     CrmParameters.objects.get_or_create(pk=1)
     ctx.data["teams"] = teams
     ctx.data["users"] = users
-    sample = {role: next(u.username for u in users if u.role == role)
-              for role in (Role.MANAGER, Role.AGENT, Role.READ_ONLY)}
+    sample = {
+        role: next(u.username for u in users if u.role == role)
+        for role in (Role.MANAGER, Role.AGENT, Role.READ_ONLY)
+    }
     ctx.notes.append(
-        "Demo users (password for all: " + password + "): "
+        "Demo users (password for all: "
+        + password
+        + "): "
         + ", ".join(f"{username} ({Role(role).label})" for role, username in sample.items())
     )

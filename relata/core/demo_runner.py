@@ -42,8 +42,9 @@ class DemoStep:
 _steps: list[DemoStep] = []
 
 
-def step(order: int, name: str,
-         weight: Callable[[DemoContext], int] | None = None) -> Callable[..., Any]:
+def step(
+    order: int, name: str, weight: Callable[[DemoContext], int] | None = None
+) -> Callable[..., Any]:
     """Register a demo step; ``weight`` says how many progress ticks it will advance."""
 
     def decorator(func: Callable[[DemoContext], None]) -> Callable[[DemoContext], None]:
@@ -64,8 +65,12 @@ def run(*, seed: int = 42, entities: int = 200, show_progress: bool = True) -> D
     ctx = DemoContext(seed=seed, entities=entities, rng=random.Random(seed))
     todo = steps()
     total = sum(s.weight(ctx) for s in todo)
-    with tqdm(total=total, desc="Demo data", unit="step", disable=not show_progress,
-              leave=True) as bar, transaction.atomic():
+    with (
+        tqdm(
+            total=total, desc="Demo data", unit="step", disable=not show_progress, leave=True
+        ) as bar,
+        transaction.atomic(),
+    ):
         ctx.progress = bar
         for demo_step in todo:
             bar.set_postfix_str(demo_step.name)

@@ -60,8 +60,11 @@ def currency_choices() -> list[tuple[str, str]]:
 def country_choices() -> list[tuple[str, str]]:
     locale = Locale.parse(get_language() or "en", sep="-")
     return sorted(
-        ((code, name) for code, name in locale.territories.items()
-         if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}),
+        (
+            (code, name)
+            for code, name in locale.territories.items()
+            if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
+        ),
         key=lambda c: c[1],
     )
 
@@ -70,18 +73,29 @@ class ParametersForm(StyledFormMixin, forms.ModelForm):
     default_currency = forms.ChoiceField(label=_("default currency"), choices=currency_choices)
     default_country = forms.ChoiceField(label=_("default country"), choices=country_choices)
     working_days = forms.TypedMultipleChoiceField(
-        label=_("working days"), choices=Weekday.choices, coerce=int,
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("working days"),
+        choices=Weekday.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     open_case_status_codes = forms.CharField(
-        label=_("case statuses that count as open"), required=False,
+        label=_("case statuses that count as open"),
+        required=False,
         help_text=_("Status codes separated by commas; the case types will list them."),
     )
 
     class Meta:
         model = CrmParameters
-        fields = ["finished_actions_editable", "default_currency", "default_country",
-                  "work_day_start", "work_day_end", "working_days", "open_case_status_codes"]
+        fields = [
+            "finished_actions_editable",
+            "default_currency",
+            "default_country",
+            "work_day_start",
+            "work_day_end",
+            "working_days",
+            "open_case_status_codes",
+        ]
         widgets = {
             "work_day_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "work_day_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -101,7 +115,9 @@ class ParametersForm(StyledFormMixin, forms.ModelForm):
 
 class TeamForm(StyledFormMixin, forms.ModelForm):
     members = forms.ModelMultipleChoiceField(
-        label=_("members"), queryset=User.objects.filter(is_active=True), required=False,
+        label=_("members"),
+        queryset=User.objects.filter(is_active=True),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
@@ -113,19 +129,31 @@ class TeamForm(StyledFormMixin, forms.ModelForm):
 
 class UserForm(StyledFormMixin, forms.ModelForm):
     teams = forms.ModelMultipleChoiceField(
-        label=_("teams"), queryset=Team.objects.filter(is_active=True), required=False,
+        label=_("teams"),
+        queryset=Team.objects.filter(is_active=True),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name", "email", "phone", "role", "is_active",
-                  "language"]
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "role",
+            "is_active",
+            "language",
+        ]
 
 
 class UserCreateForm(UserForm):
     password = forms.CharField(
-        label=_("password"), required=False, widget=forms.PasswordInput,
+        label=_("password"),
+        required=False,
+        widget=forms.PasswordInput,
         help_text=_("Leave empty to let the user set one through the password-reset email."),
     )
 

@@ -111,23 +111,30 @@ class CrmParameters(models.Model):
         help_text=_("When off, an action marked as done can no longer be changed."),
     )
     default_currency = models.CharField(
-        _("default currency"), max_length=3, default="EUR",
+        _("default currency"),
+        max_length=3,
+        default="EUR",
         help_text=_("ISO 4217 code used for new amounts, e.g. EUR."),
     )
     default_country = models.CharField(
-        _("default country"), max_length=2, default="ES",
+        _("default country"),
+        max_length=2,
+        default="ES",
         help_text=_("ISO 3166 code used for new addresses and phone numbers, e.g. ES."),
     )
     work_day_start = models.TimeField(_("working day starts"), default=datetime.time(9, 0))
     work_day_end = models.TimeField(_("working day ends"), default=datetime.time(18, 0))
     working_days = models.JSONField(
-        _("working days"), default=_default_working_days,
+        _("working days"),
+        default=_default_working_days,
         help_text=_("ISO weekday numbers, Monday = 1."),
     )
     # Case statuses arrive with the cases app; until then the codes of the statuses that
     # count as open are kept here, and that app validates them against its rows.
     open_case_status_codes = models.JSONField(
-        _("case statuses that count as open"), default=list, blank=True,
+        _("case statuses that count as open"),
+        default=list,
+        blank=True,
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -145,9 +152,7 @@ class CrmParameters(models.Model):
 
     def clean(self) -> None:
         if self.work_day_start and self.work_day_end and self.work_day_start >= self.work_day_end:
-            raise ValidationError(
-                {"work_day_end": _("The working day must end after it starts.")}
-            )
+            raise ValidationError({"work_day_end": _("The working day must end after it starts.")})
 
 
 class OwnedModel(models.Model):
@@ -158,12 +163,20 @@ class OwnedModel(models.Model):
     """
 
     owner = models.ForeignKey(
-        User, verbose_name=_("assigned to"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        User,
+        verbose_name=_("assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:

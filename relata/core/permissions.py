@@ -140,8 +140,10 @@ def can_reassign(user: User, obj: models.Model, to_user: User | None) -> bool:
     if not can_change(user, obj):
         return False
     if user.role == Role.MANAGER:
-        return to_user is None or to_user.pk == user.pk or bool(
-            team_ids(user) & set(to_user.teams.values_list("id", flat=True))
+        return (
+            to_user is None
+            or to_user.pk == user.pk
+            or bool(team_ids(user) & set(to_user.teams.values_list("id", flat=True)))
         )
     # Agents may take a record or hand back their own; giving work away is a manager's call.
     return to_user is not None and to_user.pk == user.pk

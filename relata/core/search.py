@@ -49,21 +49,36 @@ def _users(user: User, query: str, limit: int) -> SearchGroup:
     from relata.core.permissions import can_configure
 
     users = selectors.user_list(user=user, search=query)[:limit]
-    return SearchGroup(str(_("Users")), [
-        SearchHit(str(u), u.email or u.username,
-                  reverse("core:user_edit", args=[u.pk]) if can_configure(user) else "",
-                  "person")
-        for u in users
-    ])
+    return SearchGroup(
+        str(_("Users")),
+        [
+            SearchHit(
+                str(u),
+                u.email or u.username,
+                reverse("core:user_edit", args=[u.pk]) if can_configure(user) else "",
+                "person",
+            )
+            for u in users
+        ],
+    )
 
 
 @register
 def _teams(user: User, query: str, limit: int) -> SearchGroup:
-    teams = selectors.team_list(user=user).filter(
-        Q(name__icontains=query) | Q(description__icontains=query)
-    ).order_by("name")[:limit]
-    return SearchGroup(str(_("Teams")), [
-        SearchHit(t.name, str(_("%(count)d members") % {"count": t.member_count}),
-                  t.get_absolute_url(), "people")
-        for t in teams
-    ])
+    teams = (
+        selectors.team_list(user=user)
+        .filter(Q(name__icontains=query) | Q(description__icontains=query))
+        .order_by("name")[:limit]
+    )
+    return SearchGroup(
+        str(_("Teams")),
+        [
+            SearchHit(
+                t.name,
+                str(_("%(count)d members") % {"count": t.member_count}),
+                t.get_absolute_url(),
+                "people",
+            )
+            for t in teams
+        ],
+    )

@@ -30,8 +30,10 @@ def user_list(*, user: User, search: str = "") -> QuerySet[User]:
     Every active user may see who else works in the CRM (to assign work); only
     administrators see inactive accounts.
     """
-    qs = User.objects.all() if permissions.is_administrator(user) else User.objects.filter(
-        is_active=True
+    qs = (
+        User.objects.all()
+        if permissions.is_administrator(user)
+        else User.objects.filter(is_active=True)
     )
     if search:
         from django.db.models import Q
@@ -47,8 +49,10 @@ def user_list(*, user: User, search: str = "") -> QuerySet[User]:
 
 def team_list(*, user: User) -> QuerySet[Team]:
     """Return the teams with their member counts."""
-    qs = Team.objects.all() if permissions.is_administrator(user) else Team.objects.filter(
-        is_active=True
+    qs = (
+        Team.objects.all()
+        if permissions.is_administrator(user)
+        else Team.objects.filter(is_active=True)
     )
     return qs.annotate(member_count=Count("members", distinct=True))
 

@@ -52,8 +52,9 @@ def parameters_update(*, user: User, data: dict[str, Any]) -> CrmParameters:
 
 
 @transaction.atomic
-def team_create(*, user: User, name: str, description: str = "",
-                members: list[User] | None = None) -> Team:
+def team_create(
+    *, user: User, name: str, description: str = "", members: list[User] | None = None
+) -> Team:
     permissions.ensure(permissions.can_configure(user))
     team = Team(name=name.strip(), description=description)
     team._history_user = user
@@ -65,8 +66,9 @@ def team_create(*, user: User, name: str, description: str = "",
 
 
 @transaction.atomic
-def team_update(*, user: User, team: Team, data: dict[str, Any],
-                members: list[User] | None = None) -> Team:
+def team_update(
+    *, user: User, team: Team, data: dict[str, Any], members: list[User] | None = None
+) -> Team:
     permissions.ensure(permissions.can_configure(user))
     team._history_user = user
     if "name" in data:
@@ -86,16 +88,30 @@ def team_delete(*, user: User, team: Team) -> None:
 
 
 @transaction.atomic
-def user_create(*, by: User | None, username: str, email: str = "", password: str | None,
-                role: str = Role.AGENT, first_name: str = "", last_name: str = "",
-                teams: list[Team] | None = None) -> User:
+def user_create(
+    *,
+    by: User | None,
+    username: str,
+    email: str = "",
+    password: str | None,
+    role: str = Role.AGENT,
+    first_name: str = "",
+    last_name: str = "",
+    teams: list[Team] | None = None,
+) -> User:
     """Create a user; ``by`` is None only for installation scripts."""
     if by is not None:
         permissions.ensure(permissions.can_configure(by))
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("A user with that username already exists.")})
-    user = User(username=username, email=email, role=role, first_name=first_name,
-                last_name=last_name, is_staff=role == Role.ADMINISTRATOR)
+    user = User(
+        username=username,
+        email=email,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=role == Role.ADMINISTRATOR,
+    )
     if password:
         user.set_password(password)
     else:
@@ -108,8 +124,9 @@ def user_create(*, by: User | None, username: str, email: str = "", password: st
 
 
 @transaction.atomic
-def user_update(*, by: User, user: User, data: dict[str, Any],
-                teams: list[Team] | None = None) -> User:
+def user_update(
+    *, by: User, user: User, data: dict[str, Any], teams: list[Team] | None = None
+) -> User:
     """Change a user's profile, role or teams (administrators), or one's own profile."""
     own_profile = by.pk == user.pk
     admin = permissions.can_configure(by)
@@ -134,13 +151,21 @@ def administrator_ensure(*, username: str = "admin", email: str = "") -> str | N
     Return the password, to be shown once, or None when an administrator already exists.
     The password is stored only as Django's salted hash.
     """
-    if User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exists() or \
-            User.objects.filter(is_superuser=True).exists():
+    if (
+        User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exists()
+        or User.objects.filter(is_superuser=True).exists()
+    ):
         return None
     password = secrets.token_urlsafe(12)
     with transaction.atomic():
-        user = user_create(by=None, username=username, email=email, password=password,
-                           role=Role.ADMINISTRATOR, first_name="Admin")
+        user = user_create(
+            by=None,
+            username=username,
+            email=email,
+            password=password,
+            role=Role.ADMINISTRATOR,
+            first_name="Admin",
+        )
         user.is_superuser = True
         user.save(update_fields=["is_superuser"])
     parameters_get()

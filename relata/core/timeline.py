@@ -39,9 +39,11 @@ class TimelineEvent:
 Provider = Callable[[models.Model, int], Iterable[TimelineEvent]]
 _providers: list[Provider] = []
 
-_KIND = {"+": ("created", _("Created"), "plus-circle"),
-         "~": ("changed", _("Changed"), "pencil"),
-         "-": ("deleted", _("Deleted"), "trash")}
+_KIND = {
+    "+": ("created", _("Created"), "plus-circle"),
+    "~": ("changed", _("Changed"), "pencil"),
+    "-": ("deleted", _("Deleted"), "trash"),
+}
 
 
 def register(provider: Provider) -> Provider:
@@ -67,27 +69,38 @@ def history_events(obj: models.Model, limit: int = 50) -> list[TimelineEvent]:
     history = getattr(obj, "history", None)
     if history is None:
         return []
-    records = list(history.select_related("history_user").order_by("-history_date",
-                                                                     "-history_id")[:limit + 1])
+    records = list(
+        history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
     events = []
     for index, record in enumerate(records[:limit]):
         kind, title, icon = _KIND[record.history_type]
         changes: tuple[FieldChange, ...] = ()
         previous = records[index + 1] if index + 1 < len(records) else None
         if previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous)
+            changed = {change.field for change in record.diff_against(previous).changes}
+            # In the model's field order, so that the same change always reads the same.
             changes = tuple(
                 FieldChange(
-                    label=str(type(obj)._meta.get_field(change.field).verbose_name),
-                    old=_display(previous, change.field),
-                    new=_display(record, change.field),
+                    label=str(model_field.verbose_name),
+                    old=_display(previous, model_field.name),
+                    new=_display(record, model_field.name),
                 )
-                for change in delta.changes
+                for model_field in type(obj)._meta.fields
+                if model_field.name in changed
             )
             if not changes:
                 continue
-        events.append(TimelineEvent(when=record.history_date, who=record.history_user,
-                                    kind=kind, title=str(title), icon=icon, changes=changes))
+        events.append(
+            TimelineEvent(
+                when=record.history_date,
+                who=record.history_user,
+                kind=kind,
+                title=str(title),
+                icon=icon,
+                changes=changes,
+            )
+        )
     return events
 
 

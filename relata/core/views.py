@@ -73,10 +73,15 @@ def settings_index(request: HttpRequest) -> HttpResponse:
 @login_required
 def parameters(request: HttpRequest) -> HttpResponse:
     params = selectors.parameters_get()
-    return render(request, "core/parameters.html", {
-        "params": params, "events": timeline_for(params, limit=20),
-        "form": ParametersForm(instance=params),
-    })
+    return render(
+        request,
+        "core/parameters.html",
+        {
+            "params": params,
+            "events": timeline_for(params, limit=20),
+            "form": ParametersForm(instance=params),
+        },
+    )
 
 
 @login_required
@@ -106,10 +111,15 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(selectors.team_list(user=request.user), pk=pk)
-    return render(request, "core/team_detail.html", {
-        "team": team, "members": selectors.team_members(team=team),
-        "events": timeline_for(team, limit=20),
-    })
+    return render(
+        request,
+        "core/team_detail.html",
+        {
+            "team": team,
+            "members": selectors.team_members(team=team),
+            "events": timeline_for(team, limit=20),
+        },
+    )
 
 
 @login_required
@@ -117,18 +127,25 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     team = get_object_or_404(Team, pk=pk) if pk else None
-    form = TeamForm(request.POST or None, instance=_form_copy(team),
-                    initial={"members": team.members.all()} if team else None)
+    form = TeamForm(
+        request.POST or None,
+        instance=_form_copy(team),
+        initial={"members": team.members.all()} if team else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if team is None:
-                team = services.team_create(user=request.user, name=data["name"],
-                                            description=data["description"],
-                                            members=list(data["members"]))
+                team = services.team_create(
+                    user=request.user,
+                    name=data["name"],
+                    description=data["description"],
+                    members=list(data["members"]),
+                )
             else:
-                services.team_update(user=request.user, team=team, data=data,
-                                     members=list(data["members"]))
+                services.team_update(
+                    user=request.user, team=team, data=data, members=list(data["members"])
+                )
         except ValidationError as error:
             _apply_form_errors(form, error)
         else:
@@ -147,8 +164,16 @@ def team_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("core:team_list")
 
 
-USER_SORTS = {"username", "-username", "last_name", "-last_name", "role", "-role",
-              "last_login", "-last_login"}
+USER_SORTS = {
+    "username",
+    "-username",
+    "last_name",
+    "-last_name",
+    "role",
+    "-role",
+    "last_login",
+    "-last_login",
+}
 
 
 @login_required
@@ -169,21 +194,29 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     target = get_object_or_404(User, pk=pk) if pk else None
     form_class = UserForm if target else UserCreateForm
-    form = form_class(request.POST or None, instance=_form_copy(target),
-                      initial={"teams": target.teams.all()} if target else None)
+    form = form_class(
+        request.POST or None,
+        instance=_form_copy(target),
+        initial={"teams": target.teams.all()} if target else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if target is None:
                 target = services.user_create(
-                    by=request.user, username=data["username"], email=data["email"],
-                    password=data.get("password") or None, role=data["role"],
-                    first_name=data["first_name"], last_name=data["last_name"],
+                    by=request.user,
+                    username=data["username"],
+                    email=data["email"],
+                    password=data.get("password") or None,
+                    role=data["role"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
                     teams=list(data["teams"]),
                 )
             else:
-                services.user_update(by=request.user, user=target, data=data,
-                                     teams=list(data["teams"]))
+                services.user_update(
+                    by=request.user, user=target, data=data, teams=list(data["teams"])
+                )
         except ValidationError as error:
             _apply_form_errors(form, error)
         else:

@@ -31,5 +31,4 @@ def sort_link(context: dict[str, Any], field: str, label: str) -> dict[str, Any]
     query = context["request"].GET.copy()
     query["sort"] = target
     query.pop("page", None)
-    return {"query": query.urlencode(), "label": label, "active": active,
-            "descending": descending}
+    return {"query": query.urlencode(), "label": label, "active": active, "descending": descending}

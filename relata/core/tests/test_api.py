@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def obtain_token(client, username, password=PASSWORD):
-    return client.post(reverse("api-token"), {"username": username, "password": password},
-                       format="json")
+    return client.post(
+        reverse("api-token"), {"username": username, "password": password}, format="json"
+    )
 
 
 def test_token_with_wrong_password_is_401_json(api_client, agent):
@@ -26,8 +27,10 @@ def test_token_with_wrong_password_is_401_json(api_client, agent):
 
     assert response.status_code == 401
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "The username or password is not correct.",
-                               "code": "authentication_failed"}
+    assert response.json() == {
+        "detail": "The username or password is not correct.",
+        "code": "authentication_failed",
+    }
     assert ApiToken.objects.count() == 0
 
 
@@ -77,10 +80,12 @@ def test_agent_can_read_but_not_change_parameters(api_client, agent):
     api_client.force_authenticate(agent)
 
     read = api_client.get(reverse("api-parameters"))
-    patch = api_client.patch(reverse("api-parameters"), {"finished_actions_editable": True},
-                             format="json")
-    put = api_client.put(reverse("api-parameters"), {**read.json(), "default_currency": "USD"},
-                         format="json")
+    patch = api_client.patch(
+        reverse("api-parameters"), {"finished_actions_editable": True}, format="json"
+    )
+    put = api_client.put(
+        reverse("api-parameters"), {**read.json(), "default_currency": "USD"}, format="json"
+    )
 
     assert read.status_code == 200
     assert patch.status_code == 403
@@ -93,10 +98,16 @@ def test_agent_can_read_but_not_change_parameters(api_client, agent):
 def test_admin_changes_parameters_and_history_records_it(api_client, admin_user):
     api_client.force_authenticate(admin_user)
 
-    response = api_client.patch(reverse("api-parameters"), {
-        "finished_actions_editable": True, "default_currency": "usd",
-        "working_days": [1, 2, 3, 4], "open_case_status_codes": ["new", "in_progress"],
-    }, format="json")
+    response = api_client.patch(
+        reverse("api-parameters"),
+        {
+            "finished_actions_editable": True,
+            "default_currency": "usd",
+            "working_days": [1, 2, 3, 4],
+            "open_case_status_codes": ["new", "in_progress"],
+        },
+        format="json",
+    )
 
     assert response.status_code == 200
     params = CrmParameters.objects.get()
@@ -111,9 +122,15 @@ def test_admin_changes_parameters_and_history_records_it(api_client, admin_user)
 def test_invalid_parameters_are_refused_with_field_messages(api_client, admin_user):
     api_client.force_authenticate(admin_user)
 
-    response = api_client.patch(reverse("api-parameters"), {
-        "default_currency": "XYZ", "default_country": "QQ", "working_days": [9],
-    }, format="json")
+    response = api_client.patch(
+        reverse("api-parameters"),
+        {
+            "default_currency": "XYZ",
+            "default_country": "QQ",
+            "working_days": [9],
+        },
+        format="json",
+    )
 
     assert response.status_code == 400
     errors = response.json()["errors"]
@@ -126,12 +143,16 @@ def test_invalid_parameters_are_refused_with_field_messages(api_client, admin_us
 def test_working_day_must_end_after_it_starts(api_client, admin_user):
     api_client.force_authenticate(admin_user)
 
-    response = api_client.patch(reverse("api-parameters"), {
-        "work_day_start": "18:00", "work_day_end": "09:00"}, format="json")
+    response = api_client.patch(
+        reverse("api-parameters"),
+        {"work_day_start": "18:00", "work_day_end": "09:00"},
+        format="json",
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "work_day_end": ["The working day must end after it starts."]}
+        "work_day_end": ["The working day must end after it starts."]
+    }
 
 
 def test_users_are_readable_and_paginated(api_client, agent, admin_user, manager):
@@ -151,8 +172,9 @@ def test_agent_cannot_create_teams_admin_can(api_client, agent, admin_user):
     api_client.force_authenticate(agent)
     denied = api_client.post(reverse("team-list"), {"name": "East"}, format="json")
     api_client.force_authenticate(admin_user)
-    created = api_client.post(reverse("team-list"), {"name": "East", "members": [agent.pk]},
-                              format="json")
+    created = api_client.post(
+        reverse("team-list"), {"name": "East", "members": [agent.pk]}, format="json"
+    )
 
     assert denied.status_code == 403
     assert created.status_code == 201
@@ -170,7 +192,9 @@ def test_schema_is_valid_openapi_3(api_client, agent):
     validate(spec)
     assert "/api/v1/parameters/" in spec["paths"]
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer"}
+        "type": "http",
+        "scheme": "bearer",
+    }
 
 
 def test_docs_page_serves_without_cdn(client, agent):

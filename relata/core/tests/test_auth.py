@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client, username, password=PASSWORD):
-    return client.post(reverse("login"), {"username": username, "password": password},
-                       REMOTE_ADDR="192.0.2.10")
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR="192.0.2.10"
+    )
 
 
 def test_login_and_logout(client, agent):
@@ -57,8 +58,10 @@ def test_password_reset_sends_a_working_link_by_smtp(client, agent, smtp_server)
     assert message["Subject"] == "Reset your Relata password"
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.get_content()).group(1)
     form_page = client.get(link, follow=True)
-    done = client.post(form_page.redirect_chain[-1][0], {
-        "new_password1": "a-brand-new-passphrase-7", "new_password2": "a-brand-new-passphrase-7"})
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-brand-new-passphrase-7", "new_password2": "a-brand-new-passphrase-7"},
+    )
     agent.refresh_from_db()
     assert done.status_code == 302
     assert agent.check_password("a-brand-new-passphrase-7")
@@ -74,9 +77,14 @@ def test_password_reset_for_unknown_address_sends_nothing(client, agent, smtp_se
 def test_password_change(client, agent):
     client.force_login(agent)
 
-    response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "another-long-passphrase-9",
-        "new_password2": "another-long-passphrase-9"})
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-long-passphrase-9",
+            "new_password2": "another-long-passphrase-9",
+        },
+    )
     agent.refresh_from_db()
 
     assert response.status_code == 302
@@ -85,13 +93,22 @@ def test_password_change(client, agent):
 
 def test_api_token_endpoint_is_throttled_by_axes_too(api_client, agent):
     for _attempt in range(5):
-        api_client.post(reverse("api-token"), {"username": "alex", "password": "bad"},
-                        format="json", REMOTE_ADDR="192.0.2.20")
+        api_client.post(
+            reverse("api-token"),
+            {"username": "alex", "password": "bad"},
+            format="json",
+            REMOTE_ADDR="192.0.2.20",
+        )
 
-    response = api_client.post(reverse("api-token"), {"username": "alex", "password": PASSWORD},
-                               format="json", REMOTE_ADDR="192.0.2.20")
+    response = api_client.post(
+        reverse("api-token"),
+        {"username": "alex", "password": PASSWORD},
+        format="json",
+        REMOTE_ADDR="192.0.2.20",
+    )
 
     assert response.status_code == 429
     assert response.json() == {
         "detail": "Too many failed attempts: logging in is blocked for 15 minutes.",
-        "code": "locked_out"}
+        "code": "locked_out",
+    }

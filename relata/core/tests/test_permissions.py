@@ -61,7 +61,12 @@ def test_scope_per_role(world, record_model):
     users, _records = world
 
     assert titles(users["admin"], record_model) == [
-        "colleague", "nobody", "outside", "own", "team_pool"]
+        "colleague",
+        "nobody",
+        "outside",
+        "own",
+        "team_pool",
+    ]
     assert titles(users["manager"], record_model) == ["colleague", "own", "team_pool"]
     assert titles(users["agent"], record_model) == ["colleague", "own", "team_pool"]
     assert titles(users["reader"], record_model) == ["colleague", "own", "team_pool"]
@@ -121,7 +126,11 @@ def test_inactive_user_sees_nothing(world, record_model):
 
 def test_configuration_is_for_administrators(admin_user, manager, agent, reader):
     assert [permissions.can_configure(u) for u in (admin_user, manager, agent, reader)] == [
-        True, False, False, False]
+        True,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_ensure_raises_permission_denied():

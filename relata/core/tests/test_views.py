@@ -17,16 +17,37 @@ def test_pages_need_login(client):
     assert response["Location"] == "/accounts/login/?next=/settings/parameters/"
 
 
-@pytest.mark.parametrize("url_name", ["home", "core:settings", "core:parameters",
-                                      "core:team_list", "core:user_list", "core:profile"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "home",
+        "core:settings",
+        "core:parameters",
+        "core:team_list",
+        "core:user_list",
+        "core:profile",
+    ],
+)
 def test_every_role_can_open_the_main_pages(client, agent, url_name):
     client.force_login(agent)
 
     assert client.get(reverse(url_name)).status_code == 200
 
 
-@pytest.mark.parametrize("area", ["entities", "contacts", "agenda", "cases", "forecast",
-                                  "campaigns", "email", "sales", "reports"])
+@pytest.mark.parametrize(
+    "area",
+    [
+        "entities",
+        "contacts",
+        "agenda",
+        "cases",
+        "forecast",
+        "campaigns",
+        "email",
+        "sales",
+        "reports",
+    ],
+)
 def test_areas_show_an_empty_state(client, agent, area):
     client.force_login(agent)
 
@@ -46,9 +67,17 @@ def test_agent_gets_403_on_parameter_edit_and_nothing_changes(client, agent):
     client.force_login(agent)
 
     get = client.get(reverse("core:parameters_edit"))
-    post = client.post(reverse("core:parameters_edit"), {
-        "finished_actions_editable": "on", "default_currency": "USD", "default_country": "ES",
-        "work_day_start": "08:00", "work_day_end": "17:00", "working_days": ["1"]})
+    post = client.post(
+        reverse("core:parameters_edit"),
+        {
+            "finished_actions_editable": "on",
+            "default_currency": "USD",
+            "default_country": "ES",
+            "work_day_start": "08:00",
+            "work_day_end": "17:00",
+            "working_days": ["1"],
+        },
+    )
 
     assert (get.status_code, post.status_code) == (403, 403)
     assert CrmParameters.objects.get_or_create(pk=1)[0].default_currency == "EUR"
@@ -66,10 +95,18 @@ def test_agent_sees_parameters_without_edit_button(client, agent):
 def test_admin_edits_parameters_and_sees_the_change_in_history(client, admin_user):
     client.force_login(admin_user)
 
-    response = client.post(reverse("core:parameters_edit"), {
-        "finished_actions_editable": "on", "default_currency": "USD", "default_country": "PT",
-        "work_day_start": "08:00", "work_day_end": "17:00", "working_days": ["1", "2", "3"],
-        "open_case_status_codes": "new, waiting"})
+    response = client.post(
+        reverse("core:parameters_edit"),
+        {
+            "finished_actions_editable": "on",
+            "default_currency": "USD",
+            "default_country": "PT",
+            "work_day_start": "08:00",
+            "work_day_end": "17:00",
+            "working_days": ["1", "2", "3"],
+            "open_case_status_codes": "new, waiting",
+        },
+    )
     page = client.get(reverse("core:parameters")).content.decode()
 
     assert response.status_code == 302
@@ -78,15 +115,21 @@ def test_admin_edits_parameters_and_sees_the_change_in_history(client, admin_use
     assert params.default_country == "PT"
     assert params.working_days == [1, 2, 3]
     assert params.open_case_status_codes == ["new", "waiting"]
-    assert "<del class=\"text-muted\">EUR</del> → <strong>USD</strong>" in page
+    assert '<del class="text-muted">EUR</del> → <strong>USD</strong>' in page
 
 
 def test_parameter_form_errors_are_shown_and_nothing_saved(client, admin_user):
     client.force_login(admin_user)
 
-    response = client.post(reverse("core:parameters_edit"), {
-        "default_currency": "EUR", "default_country": "ES",
-        "work_day_start": "18:00", "work_day_end": "09:00"})
+    response = client.post(
+        reverse("core:parameters_edit"),
+        {
+            "default_currency": "EUR",
+            "default_country": "ES",
+            "work_day_start": "18:00",
+            "work_day_end": "09:00",
+        },
+    )
 
     assert response.status_code == 200
     assert "The working day must end after it starts." in response.content.decode()
@@ -96,18 +139,21 @@ def test_parameter_form_errors_are_shown_and_nothing_saved(client, admin_user):
 def test_admin_creates_edits_and_deletes_a_team(client, admin_user, agent):
     client.force_login(admin_user)
 
-    client.post(reverse("core:team_create"), {"name": " East ", "description": "New",
-                                               "is_active": "on", "members": [agent.pk]})
+    client.post(
+        reverse("core:team_create"),
+        {"name": " East ", "description": "New", "is_active": "on", "members": [agent.pk]},
+    )
     team = Team.objects.get(name="East")
-    client.post(reverse("core:team_edit", args=[team.pk]),
-                {"name": "East coast", "description": "New", "is_active": "on",
-                 "members": []})
+    client.post(
+        reverse("core:team_edit", args=[team.pk]),
+        {"name": "East coast", "description": "New", "is_active": "on", "members": []},
+    )
     team.refresh_from_db()
     detail = client.get(team.get_absolute_url()).content.decode()
     delete = client.post(reverse("core:team_delete", args=[team.pk]))
 
     assert team.name == "East coast"
-    assert "<del class=\"text-muted\">East</del> → <strong>East coast</strong>" in detail
+    assert '<del class="text-muted">East</del> → <strong>East coast</strong>' in detail
     assert delete.status_code == 302
     assert not Team.objects.filter(name="East coast").exists()
     assert User.objects.filter(pk=agent.pk).exists()
@@ -135,10 +181,19 @@ def test_agent_cannot_create_or_delete_teams(client, agent, team):
 def test_admin_creates_a_user_with_role_and_teams(client, admin_user, team):
     client.force_login(admin_user)
 
-    response = client.post(reverse("core:user_create"), {
-        "username": "nina", "first_name": "Nina", "last_name": "Ruiz",
-        "email": "nina@example.com", "role": Role.MANAGER, "is_active": "on",
-        "teams": [team.pk], "password": "a-long-enough-passphrase-1"})
+    response = client.post(
+        reverse("core:user_create"),
+        {
+            "username": "nina",
+            "first_name": "Nina",
+            "last_name": "Ruiz",
+            "email": "nina@example.com",
+            "role": Role.MANAGER,
+            "is_active": "on",
+            "teams": [team.pk],
+            "password": "a-long-enough-passphrase-1",
+        },
+    )
 
     assert response.status_code == 302
     nina = User.objects.get(username="nina")
@@ -151,8 +206,10 @@ def test_user_email_over_320_characters_is_refused(client, admin_user):
     address = "a" * 64 + "@" + ".".join(["b" * 63] * 4)  # 64 + 1 + 255 = 320… plus one
     address = "x" + address
 
-    response = client.post(reverse("core:user_create"), {
-        "username": "long", "email": address, "role": Role.AGENT, "is_active": "on"})
+    response = client.post(
+        reverse("core:user_create"),
+        {"username": "long", "email": address, "role": Role.AGENT, "is_active": "on"},
+    )
 
     assert response.status_code == 200
     assert not User.objects.filter(username="long").exists()
@@ -162,8 +219,9 @@ def test_user_email_over_320_characters_is_refused(client, admin_user):
 def test_agent_cannot_edit_users(client, agent, manager):
     client.force_login(agent)
 
-    response = client.post(reverse("core:user_edit", args=[manager.pk]),
-                           {"username": "maria", "role": Role.AGENT})
+    response = client.post(
+        reverse("core:user_edit", args=[manager.pk]), {"username": "maria", "role": Role.AGENT}
+    )
 
     assert response.status_code == 403
     assert User.objects.get(pk=manager.pk).role == Role.MANAGER
@@ -172,16 +230,19 @@ def test_agent_cannot_edit_users(client, agent, manager):
 def test_admin_cannot_drop_own_admin_role(client, admin_user):
     client.force_login(admin_user)
 
-    response = client.post(reverse("core:user_edit", args=[admin_user.pk]), {
-        "username": "ada", "role": Role.AGENT, "is_active": "on"})
+    response = client.post(
+        reverse("core:user_edit", args=[admin_user.pk]),
+        {"username": "ada", "role": Role.AGENT, "is_active": "on"},
+    )
 
     assert response.status_code == 200
     assert "You cannot remove your own administrator role." in response.content.decode()
     assert User.objects.get(pk=admin_user.pk).role == Role.ADMINISTRATOR
 
 
-def test_user_list_filters_sorts_and_renders_the_fragment_for_htmx(client, admin_user, agent,
-                                                                     manager):
+def test_user_list_filters_sorts_and_renders_the_fragment_for_htmx(
+    client, admin_user, agent, manager
+):
     client.force_login(admin_user)
 
     full = client.get(reverse("core:user_list"), {"q": "ma", "sort": "-username"})
@@ -193,8 +254,9 @@ def test_user_list_filters_sorts_and_renders_the_fragment_for_htmx(client, admin
     assert "alex" in fragment.content.decode()
 
 
-def test_user_list_query_count_does_not_grow_with_users(client, admin_user, team,
-                                                         django_assert_max_num_queries):
+def test_user_list_query_count_does_not_grow_with_users(
+    client, admin_user, team, django_assert_max_num_queries
+):
     from relata.core.services import user_create
 
     for n in range(30):
@@ -211,8 +273,15 @@ def test_user_list_query_count_does_not_grow_with_users(client, admin_user, team
 def test_profile_changes_own_name_but_not_role(client, agent):
     client.force_login(agent)
 
-    client.post(reverse("core:profile"), {"first_name": "Alexandra", "last_name": "Gil",
-                                          "email": "alex@example.com", "role": "administrator"})
+    client.post(
+        reverse("core:profile"),
+        {
+            "first_name": "Alexandra",
+            "last_name": "Gil",
+            "email": "alex@example.com",
+            "role": "administrator",
+        },
+    )
     agent.refresh_from_db()
 
     assert (agent.first_name, agent.role) == ("Alexandra", Role.AGENT)

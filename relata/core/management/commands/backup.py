@@ -15,8 +15,13 @@ from django.db import connection
 def pg_env(settings_dict: dict[str, Any]) -> dict[str, str]:
     """Return the environment that points libpq tools at Django's database."""
     env = dict(os.environ)
-    for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"),
-                     ("PASSWORD", "PGPASSWORD"), ("NAME", "PGDATABASE")):
+    for key, var in (
+        ("HOST", "PGHOST"),
+        ("PORT", "PGPORT"),
+        ("USER", "PGUSER"),
+        ("PASSWORD", "PGPASSWORD"),
+        ("NAME", "PGDATABASE"),
+    ):
         if settings_dict.get(key):
             env[var] = str(settings_dict[key])
     return env
@@ -48,7 +53,9 @@ class Command(BaseCommand):
         elif connection.vendor == "postgresql":
             result = subprocess.run(
                 ["pg_dump", "--format=custom", "--no-owner", "--file", str(target)],
-                env=pg_env(connection.settings_dict), capture_output=True, text=True,
+                env=pg_env(connection.settings_dict),
+                capture_output=True,
+                text=True,
                 check=False,
             )
             if result.returncode:

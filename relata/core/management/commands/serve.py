@@ -17,23 +17,38 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("RELATA_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--no-worker", action="store_true",
-                            help="Do not start the background worker.")
-        parser.add_argument("--web-workers", type=int,
-                            default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Do not start the background worker."
+        )
+        parser.add_argument(
+            "--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         children: list[subprocess.Popen[bytes]] = []
         relata = [sys.executable, "-m", "relata"]
         if not options["no_worker"]:
             children.append(subprocess.Popen([*relata, "worker"]))
-        web = [sys.executable, "-m", "gunicorn", "relata.config.wsgi:application",
-               "--bind", f"{options['host']}:{options['port']}",
-               "--workers", str(options["web_workers"]), "--threads", "4",
-               "--access-logfile", "-", "--graceful-timeout", "10"]
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "relata.config.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["web_workers"]),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        ]
         children.append(subprocess.Popen(web))
-        self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/ "
-                          "(Ctrl-C to stop)")
+        self.stdout.write(
+            f"Serving on http://{options['host']}:{options['port']}/ (Ctrl-C to stop)"
+        )
 
         def stop(signum: int, frame: Any) -> None:
             for child in children:

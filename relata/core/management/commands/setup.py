@@ -30,10 +30,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Relata is ready at {url}"))
         if password is not None:
             self.stdout.write(f"  Log in as: admin   password: {password}")
-            self.stdout.write("  (shown only this once; change it under My profile → Change "
-                              "password, or run `relata changepassword admin`)")
+            self.stdout.write(
+                "  (shown only this once; change it under My profile → Change "
+                "password, or run `relata changepassword admin`)"
+            )
         else:
-            self.stdout.write("  Log in with your existing account "
-                              "(forgotten it? `relata changepassword admin`).")
+            self.stdout.write(
+                "  Log in with your existing account (forgotten it? `relata changepassword admin`)."
+            )
         if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             self.stdout.write(f"  Data: {settings.DATABASES['default']['NAME']}")
