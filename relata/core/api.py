@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from relata.api.serializers import ModelSerializer
 from relata.core import permissions, selectors, services
 from relata.core.models import CrmParameters, Team, User
 
@@ -21,7 +22,7 @@ class TeamRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     teams = TeamRefSerializer(many=True, read_only=True)
     full_name = serializers.CharField(source="get_full_name", read_only=True)
 
