@@ -40,9 +40,11 @@ lint: dev-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Refresh the Spanish catalogue after changing text; commit the .po and the compiled .mo.
 messages: dev-deps
-	cd relata && ../$(BIN)/relata makemessages -l es --no-obsolete --ignore=tests
-	cd relata && ../$(BIN)/relata makemessages -d djangojs -l es --no-obsolete --ignore=static/vendor
+	$(BIN)/relata makemessages -l es --no-obsolete -i ".venv/*" -i "tests/*" -i "*/tests/*" \
+		-i "var/*" -i "docs/*" -i "bench/*"
+	$(BIN)/relata compilemessages -l es -i .venv
 
 bench: dev-deps
 	$(BIN)/python bench/run.py

@@ -31,7 +31,7 @@ class Team(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -43,6 +43,13 @@ class Team(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("core:team_detail", args=[self.pk])
+
+
+class RelataUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def]
+        """Create a superuser who is also an administrator in Relata's own terms."""
+        extra_fields.setdefault("role", Role.ADMINISTRATOR)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -62,7 +69,11 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
-    objects = UserManager()
+    objects = RelataUserManager()
+    # Role and team changes are audited; secrets and login times are not history.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[teams])
+
+    REQUIRED_FIELDS: list[str] = []
 
     class Meta:
         ordering = ["username"]

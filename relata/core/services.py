@@ -112,6 +112,7 @@ def user_create(
         last_name=last_name,
         is_staff=role == Role.ADMINISTRATOR,
     )
+    user._history_user = by
     if password:
         user.set_password(password)
     else:
@@ -133,15 +134,16 @@ def user_update(
     permissions.ensure(admin or own_profile)
     fields: tuple[str, ...] = ("first_name", "last_name", "email", "phone", "language")
     if admin:
-        fields += ("role", "is_active")
+        fields += ("role", "is_active", "is_staff")
         if own_profile and data.get("role", user.role) != Role.ADMINISTRATOR:
             raise ValidationError({"role": _("You cannot remove your own administrator role.")})
+        # The Django admin is for administrators only; it follows the role.
+        role = data.get("role", user.role)
+        data = {**data, "is_staff": role == Role.ADMINISTRATOR or user.is_superuser}
+    user._history_user = by
     model_update(instance=user, fields=fields, data=data)
-    if admin:
-        user.is_staff = user.role == Role.ADMINISTRATOR or user.is_superuser
-        user.save(update_fields=["is_staff"])
-        if teams is not None:
-            user.teams.set(teams)
+    if admin and teams is not None:
+        user.teams.set(teams)
     return user
 
 

@@ -169,3 +169,25 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(tmp_path):
         ["pgrep", "-s", str(server.pid)], capture_output=True, text=True, check=False
     ).stdout.split()
     assert leftover == []
+
+
+def test_createsuperuser_noinput_makes_an_administrator(tmp_path):
+    env = trial_env(tmp_path)
+    env["DJANGO_SUPERUSER_PASSWORD"] = "a-long-enough-passphrase-3"
+    relata("migrate", "-v", "0", env=env)
+
+    created = relata("createsuperuser", "--noinput", "--username", "root", env=env)
+    check = relata(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        (
+            "from relata.core.models import User; u = User.objects.get(username='root'); "
+            "print(u.role, u.is_administrator, u.check_password('a-long-enough-passphrase-3'))"
+        ),
+        env=env,
+    )
+
+    assert created.returncode == 0, created.stderr
+    assert check.stdout.split() == ["administrator", "True", "True"]

@@ -72,3 +72,12 @@ def test_failed_service_leaves_no_history(admin_user, agent):
 
     assert Team.objects.get(pk=team.pk).name == "East"
     assert team.history.count() == 1
+
+
+def test_role_changes_of_users_are_audited(admin_user, agent):
+    services.user_update(by=admin_user, user=agent, data={"role": "manager"})
+
+    events = timeline.timeline_for(agent)
+
+    assert events[0].kind == "changed"
+    assert [(c.label, c.old, c.new) for c in events[0].changes] == [("role", "Agent", "Manager")]
