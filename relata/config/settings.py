@@ -243,6 +243,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice enums are named after their app, so that later apps' "Target" or "Status"
+    # never collide in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomFieldTargetEnum": "relata.customfields.models.Target",
+        "CustomFieldTypeEnum": "relata.customfields.models.FieldType",
+        "UserRoleEnum": "relata.core.models.Role",
+    },
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

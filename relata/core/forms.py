@@ -33,7 +33,10 @@ def style_widgets(form: forms.BaseForm) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if form.is_bound and name in form.errors:
+        # Read the errors only once validation has run: touching ``form.errors`` here
+        # would validate the form before subclasses finish adding their fields.
+        errors = getattr(form, "_errors", None)
+        if errors is not None and name in errors:
             css += " is-invalid"
         if css:
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()

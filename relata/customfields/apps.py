@@ -6,3 +6,4 @@ class CustomFieldsConfig(AppConfig):
     name = "relata.customfields"
     label = "customfields"
     verbose_name = _("Custom fields")
+    default_auto_field = "django.db.models.BigAutoField"

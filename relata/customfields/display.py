@@ -39,9 +39,7 @@ def _money(value: Any) -> str:
     if not isinstance(value, dict):
         return str(value)
     try:
-        return format_currency(
-            Decimal(str(value["amount"])), value["currency"], locale=_locale()
-        )
+        return format_currency(Decimal(str(value["amount"])), value["currency"], locale=_locale())
     except (InvalidOperation, KeyError, ValueError):
         return f"{value.get('amount', '')} {value.get('currency', '')}".strip()
 

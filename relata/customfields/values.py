@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import math
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
@@ -82,7 +83,7 @@ def _clean_integer(definition: FieldDefinition, value: Raw) -> int:
     if isinstance(value, bool):
         raise ValidationError(message, code="invalid")
     if isinstance(value, float | Decimal):
-        if not value.is_finite() or value != int(value):
+        if not math.isfinite(value) or value != int(value):
             raise ValidationError(message, code="invalid")
         value = int(value)
     elif isinstance(value, str):
