@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "relata.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -125,7 +126,14 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A file cache is shared by the web processes and the worker of a trial install, so a
+    # change to the parameters is seen everywhere at once.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
 
 # Background work: Huey on SQLite in the data folder, or on Redis when REDIS_URL is set.
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=False)
@@ -166,6 +174,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "relata.core.lockout.lockout_response"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -196,6 +208,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Email: console by default; EMAIL_URL configures SMTP (smtp://user:pass@host:587, smtp+tls://…).
 EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
 vars().update(env.email_url_config(EMAIL_URL))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a hung SMTP server must not hang a request
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Relata <relata@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -231,6 +244,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "relata.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Behind N reverse proxies, the client address is the Nth from the right in
+    # X-Forwarded-For; with 0, the header is ignored so that it cannot dodge throttling.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Relata API",
@@ -259,6 +275,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # The worker (run_huey) gives the huey logger a handler of its own; not propagating
+    # keeps each of its lines from being printed twice.
+    "loggers": {"axes": {"level": "WARNING"}, "huey": {"propagate": False}},
 }
 FORM_RENDERER = "relata.core.forms.RelataFormRenderer"

@@ -7,6 +7,7 @@ from relata.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("search/", core_views.search_view, name="search"),
+    path("healthz", core_views.health, name="health"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -56,11 +56,11 @@ def teams_and_users(ctx: DemoContext) -> None:
                     "email": f"{username}@demo.relata.example",
                 },
             )
-            if created:
-                user.password = password_hash
-                user.save(update_fields=["password"])
-                if team_index is not None:
-                    user.teams.add(teams[team_index])
+            # Reset on every run, so that the password printed below is always right.
+            user.password = password_hash
+            user.save(update_fields=["password"])
+            if created and team_index is not None:
+                user.teams.add(teams[team_index])
             users.append(user)
     ctx.advance()
     CrmParameters.objects.get_or_create(pk=1)

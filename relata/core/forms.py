@@ -157,7 +157,7 @@ class UserCreateForm(UserForm):
         label=_("password"),
         required=False,
         widget=forms.PasswordInput,
-        help_text=_("Leave empty to let the user set one through the password-reset email."),
+        help_text=_("Leave empty to let the user choose one with “Forgotten your password?”."),
     )
 
     def clean_password(self) -> str:

@@ -113,10 +113,9 @@ def user_create(
         is_staff=role == Role.ADMINISTRATOR,
     )
     user._history_user = by
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
+    # Without a password the user chooses one through the reset email; Django sends that
+    # email only to usable passwords, so set a random one that nobody knows.
+    user.set_password(password or secrets.token_urlsafe(32))
     user.full_clean(exclude=["password"])
     user.save()
     if teams:
@@ -134,7 +133,7 @@ def user_update(
     permissions.ensure(admin or own_profile)
     fields: tuple[str, ...] = ("first_name", "last_name", "email", "phone", "language")
     if admin:
-        fields += ("role", "is_active", "is_staff")
+        fields = ("username", *fields, "role", "is_active", "is_staff")
         if own_profile and data.get("role", user.role) != Role.ADMINISTRATOR:
             raise ValidationError({"role": _("You cannot remove your own administrator role.")})
         # The Django admin is for administrators only; it follows the role.

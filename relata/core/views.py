@@ -44,6 +44,18 @@ def _apply_form_errors(form, error: ValidationError) -> None:  # type: ignore[no
         form.add_error(None, error.messages)
 
 
+def health(request: HttpRequest) -> HttpResponse:
+    """Answer 200 when the database answers; for load balancers and container checks."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # any database failure means "not healthy"
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"areas": NAVIGATION[1:]})

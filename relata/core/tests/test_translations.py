@@ -25,15 +25,17 @@ def test_every_spanish_message_is_translated():
 def test_translations_keep_their_placeholders():
     catalogue = polib.pofile(str(LOCALE / "django.po"))
 
-    broken = [e.msgid for e in catalogue.translated_entries()
-              if sorted(PLACEHOLDER.findall(e.msgid)) != sorted(PLACEHOLDER.findall(e.msgstr))]
+    broken = [
+        e.msgid
+        for e in catalogue.translated_entries()
+        if sorted(PLACEHOLDER.findall(e.msgid)) != sorted(PLACEHOLDER.findall(e.msgstr))
+    ]
 
     assert broken == []
 
 
 def test_compiled_catalogue_matches_the_source():
-    source = {e.msgid: e.msgstr for e in polib.pofile(str(LOCALE / "django.po"))
-              if e.translated()}
+    source = {e.msgid: e.msgstr for e in polib.pofile(str(LOCALE / "django.po")) if e.translated()}
     compiled = {e.msgid: e.msgstr for e in polib.mofile(str(LOCALE / "django.mo")) if e.msgid}
 
     assert compiled == source, "run `make messages` and commit django.mo"

@@ -312,3 +312,51 @@ def test_django_admin_is_for_administrators_only(client, agent, admin_user):
     assert client.get("/admin/").status_code == 302
     client.force_login(admin_user)
     assert client.get("/admin/").status_code == 200
+
+
+def test_health_answers_ok(client):
+    response = client.get("/healthz")
+
+    assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_profile_language_applies_until_the_switch_is_used(client, agent):
+    agent.language = "es"
+    agent.save()
+    client.force_login(agent)
+
+    by_profile = client.get(reverse("core:settings")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    by_switch = client.get(reverse("core:settings")).content.decode()
+
+    assert "Ajustes" in by_profile
+    assert "Ajustes" not in by_switch
+
+
+def test_user_created_without_password_can_reset_it(client, admin_user, smtp_server):
+    client.force_login(admin_user)
+    client.post(
+        reverse("core:user_create"),
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "role": Role.AGENT,
+            "is_active": "on",
+        },
+    )
+    client.logout()
+
+    client.post(reverse("password_reset"), {"email": "newbie@example.com"})
+
+    assert [m["To"] for m in smtp_server] == ["newbie@example.com"]
+
+
+def test_admin_renames_a_user(client, admin_user, agent):
+    client.force_login(admin_user)
+
+    client.post(
+        reverse("core:user_edit", args=[agent.pk]),
+        {"username": "alexandra", "role": Role.AGENT, "is_active": "on"},
+    )
+
+    assert User.objects.get(pk=agent.pk).username == "alexandra"

@@ -51,9 +51,11 @@ class Command(BaseCommand):
         )
 
         def stop(signum: int, frame: Any) -> None:
+            # SIGINT lets the Huey consumer finish the jobs it is running; gunicorn stops
+            # gracefully on SIGTERM.
             for child in children:
                 if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
+                    child.send_signal(signal.SIGTERM if child is children[-1] else signal.SIGINT)
 
         signal.signal(signal.SIGTERM, stop)
         try:

@@ -13,6 +13,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("-w", "--workers", type=int, default=2)
+        parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="Leave periodic jobs to another worker (run exactly one worker without this).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("run_huey", workers=options["workers"], worker_type="thread")
+        call_command(
+            "run_huey",
+            workers=options["workers"],
+            worker_type="thread",
+            periodic=not options["no_periodic"],
+        )
