@@ -331,3 +331,23 @@ def test_move_swaps_with_the_neighbour_and_stops_at_the_ends(admin_user, make_fi
         "c",
         "b",
     ]
+
+
+@pytest.mark.django_db
+def test_demo_adds_custom_fields_once():
+    from relata.core import demo_runner
+    from relata.customfields.models import FieldDefinition
+
+    demo_runner.run(seed=1, entities=0, show_progress=False)
+    demo_runner.run(seed=1, entities=0, show_progress=False)
+
+    keys = sorted(FieldDefinition.objects.values_list("target", "key"))
+    assert keys == [
+        ("case", "competitor"),
+        ("contact", "birthday"),
+        ("contact", "linkedin"),
+        ("entity", "annual_revenue"),
+        ("entity", "employees"),
+        ("entity", "marketing_consent"),
+        ("entity", "preferred_channel"),
+    ]
