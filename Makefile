@@ -34,6 +34,7 @@ run: venv
 test: dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy relata
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: dev-deps

@@ -1,7 +1,10 @@
 """Django admin for configuration only; everyday work happens in Relata's own pages."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -13,7 +16,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active")
     list_filter = ("role", "is_active", "teams")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Relata"), {"fields": ("role", "teams", "phone", "language")}),
     )
     filter_horizontal = ("teams", "groups", "user_permissions")
@@ -27,10 +30,10 @@ class TeamAdmin(SimpleHistoryAdmin):
 
 @admin.register(CrmParameters)
 class CrmParametersAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not CrmParameters.objects.exists()
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

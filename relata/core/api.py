@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from relata.api.serializers import ModelSerializer
 from relata.core import permissions, selectors, services
 from relata.core.models import CrmParameters, Team, User
+from relata.core.types import request_user
 
 
 class TeamRefSerializer(serializers.ModelSerializer):
@@ -45,7 +46,7 @@ class UserSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class UserViewSet(viewsets.ReadOnlyModelViewSet):
+class UserViewSet(viewsets.ReadOnlyModelViewSet[User]):
     """Users of the CRM; read-only here, managed in Settings → Users."""
 
     serializer_class = UserSerializer
@@ -54,7 +55,7 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["username", "last_name", "id"]
     ordering = ["username"]
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySet[User]:
         return selectors.user_list(user=self.request.user)
 
 
@@ -73,7 +74,7 @@ class TeamViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.ReadOnlyModelViewSet,
+    viewsets.ReadOnlyModelViewSet[Team],
 ):
     serializer_class = TeamSerializer
     permission_classes = [permissions.ConfigurationPermission]
@@ -82,28 +83,29 @@ class TeamViewSet(
     ordering_fields = ["name", "id"]
     ordering = ["name"]
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySet[Team]:
         return selectors.team_list(user=self.request.user).prefetch_related("members")
 
-    def perform_create(self, serializer: TeamSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Team]) -> None:
         data = dict(serializer.validated_data)
         members = data.pop("members", None)
         serializer.instance = services.team_create(
-            user=self.request.user,
+            user=request_user(self.request),
             name=data["name"],
             description=data.get("description", ""),
             members=members,
         )
 
-    def perform_update(self, serializer: TeamSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Team]) -> None:
+        assert serializer.instance is not None  # an update always has its instance
         data = dict(serializer.validated_data)
         members = data.pop("members", None)
         serializer.instance = services.team_update(
-            user=self.request.user, team=serializer.instance, data=data, members=members
+            user=request_user(self.request), team=serializer.instance, data=data, members=members
         )
 
     def perform_destroy(self, instance: Team) -> None:
-        services.team_delete(user=self.request.user, team=instance)
+        services.team_delete(user=request_user(self.request), team=instance)
 
 
 class ParametersSerializer(serializers.ModelSerializer):
@@ -170,5 +172,7 @@ class ParametersView(APIView):
         params = selectors.parameters_get()
         serializer = ParametersSerializer(params, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        params = services.parameters_update(user=request.user, data=dict(serializer.validated_data))
+        params = services.parameters_update(
+            user=request_user(request), data=dict(serializer.validated_data)
+        )
         return Response(ParametersSerializer(params).data)

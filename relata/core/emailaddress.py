@@ -28,6 +28,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import string
+from collections.abc import Sequence
 from typing import Any
 
 import idna
@@ -264,7 +265,7 @@ class EmailAddressField(models.CharField):
         super().__init__(*args, **kwargs)
         _without_max_length_validator(self.validators, self.max_length)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         # Leave defaults out so that migrations do not change when the defaults do not.
         name, path, args, kwargs = super().deconstruct()
         if kwargs.get("max_length") == EMAIL_MAX_LENGTH:
@@ -276,5 +277,5 @@ class EmailAddressField(models.CharField):
         value = super().to_python(value)
         return normalize_email_address(value) if isinstance(value, str) else value
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         return super().formfield(**{"form_class": EmailAddressFormField, **kwargs})

@@ -44,7 +44,7 @@ def style_widgets(form: forms.BaseForm) -> None:
 
 class StyledFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         style_widgets(self)  # type: ignore[arg-type]
 
     def full_clean(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -45,8 +46,14 @@ class Team(models.Model):
         return reverse("core:team_detail", args=[self.pk])
 
 
-class RelataUserManager(UserManager):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def]
+class RelataUserManager(UserManager["User"]):
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
         """Create a superuser who is also an administrator in Relata's own terms."""
         extra_fields.setdefault("role", Role.ADMINISTRATOR)
         return super().create_superuser(username, email, password, **extra_fields)
@@ -69,11 +76,13 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
-    objects = RelataUserManager()
+    objects: ClassVar[RelataUserManager] = RelataUserManager()
     # Role and team changes are audited; secrets and login times are not history.
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[teams])
 
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    # The ids of the user's active teams, cached for one request by permissions.team_ids.
+    _relata_team_ids: frozenset[int]
 
     class Meta:
         ordering = ["username"]

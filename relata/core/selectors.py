@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
 
 from relata.core import permissions
 from relata.core.models import CrmParameters, Team, User
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import WithAnnotations
+
 PARAMETERS_CACHE_KEY = "relata:parameters:v1"
+
+
+class TeamCounts(TypedDict):
+    member_count: int
 
 
 def parameters_get() -> CrmParameters:
@@ -24,11 +34,12 @@ def parameters_cache_clear() -> None:
     cache.delete(PARAMETERS_CACHE_KEY)
 
 
-def user_list(*, user: User, search: str = "") -> QuerySet[User]:
+def user_list(*, user: User | AnonymousUser, search: str = "") -> QuerySet[User]:
     """Return active users the given user may see: all for configuration purposes.
 
     Every active user may see who else works in the CRM (to assign work); only
     administrators see inactive accounts.
+    Anonymous users (the API schema generator) get the active users too.
     """
     qs = (
         User.objects.all()
@@ -47,7 +58,7 @@ def user_list(*, user: User, search: str = "") -> QuerySet[User]:
     return qs.prefetch_related(Prefetch("teams", queryset=Team.objects.only("id", "name")))
 
 
-def team_list(*, user: User) -> QuerySet[Team]:
+def team_list(*, user: User | AnonymousUser) -> QuerySet[WithAnnotations[Team, TeamCounts]]:
     """Return the teams with their member counts."""
     qs = (
         Team.objects.all()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from relata.core import permissions
 from relata.core.effects import on_commit
+from relata.core.history import set_history_user
 from relata.core.models import CrmParameters, Role, Team, User
 from relata.core.selectors import parameters_cache_clear, parameters_get
 
@@ -44,7 +45,7 @@ def parameters_update(*, user: User, data: dict[str, Any]) -> CrmParameters:
     """Change the CRM general parameters; administrators only."""
     permissions.ensure(permissions.can_configure(user))
     params = CrmParameters.objects.select_for_update().get_or_create(pk=1)[0]
-    params._history_user = user
+    set_history_user(params, user)
     model_update(instance=params, fields=PARAMETER_FIELDS, data=data)
     on_commit(parameters_cache_clear)
     parameters_cache_clear()
@@ -57,7 +58,7 @@ def team_create(
 ) -> Team:
     permissions.ensure(permissions.can_configure(user))
     team = Team(name=name.strip(), description=description)
-    team._history_user = user
+    set_history_user(team, user)
     team.full_clean()
     team.save()
     if members:
@@ -70,7 +71,7 @@ def team_update(
     *, user: User, team: Team, data: dict[str, Any], members: list[User] | None = None
 ) -> Team:
     permissions.ensure(permissions.can_configure(user))
-    team._history_user = user
+    set_history_user(team, user)
     if "name" in data:
         data = {**data, "name": data["name"].strip()}
     model_update(instance=team, fields=("name", "description", "is_active"), data=data)
@@ -83,7 +84,7 @@ def team_update(
 def team_delete(*, user: User, team: Team) -> None:
     """Delete a team; its records keep their owners and lose only the team."""
     permissions.ensure(permissions.can_configure(user))
-    team._history_user = user
+    set_history_user(team, user)
     team.delete()
 
 
@@ -112,7 +113,7 @@ def user_create(
         last_name=last_name,
         is_staff=role == Role.ADMINISTRATOR,
     )
-    user._history_user = by
+    set_history_user(user, by)
     # Without a password the user chooses one through the reset email; Django sends that
     # email only to usable passwords, so set a random one that nobody knows.
     user.set_password(password or secrets.token_urlsafe(32))
@@ -139,7 +140,7 @@ def user_update(
         # The Django admin is for administrators only; it follows the role.
         role = data.get("role", user.role)
         data = {**data, "is_staff": role == Role.ADMINISTRATOR or user.is_superuser}
-    user._history_user = by
+    set_history_user(user, by)
     model_update(instance=user, fields=fields, data=data)
     if admin and teams is not None:
         user.teams.set(teams)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Model
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,8 +21,11 @@ from relata.core.context_processors import NAVIGATION
 from relata.core.forms import ParametersForm, ProfileForm, TeamForm, UserCreateForm, UserForm
 from relata.core.models import Team, User
 from relata.core.timeline import timeline_for
+from relata.core.types import AuthenticatedHttpRequest
 
 PAGE_SIZE = 25
+
+M = TypeVar("M", bound=Model)
 
 
 def _forbid_unless(allowed: bool) -> None:
@@ -27,7 +33,7 @@ def _forbid_unless(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def _form_copy(obj):  # type: ignore[no-untyped-def]
+def _form_copy(obj: M | None) -> M | None:
     """Return a copy for a ModelForm to write into, so the service sees the saved values.
 
     A ModelForm changes its instance while validating; services compare the instance with
@@ -36,7 +42,7 @@ def _form_copy(obj):  # type: ignore[no-untyped-def]
     return copy.copy(obj) if obj is not None else None
 
 
-def _apply_form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
+def _apply_form_errors(form: BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -57,12 +63,12 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"areas": NAVIGATION[1:]})
 
 
 @login_required
-def area(request: HttpRequest, area: str) -> HttpResponse:
+def area(request: AuthenticatedHttpRequest, area: str) -> HttpResponse:
     """Show the empty state of a product area that a later release fills in."""
     item = next((i for i in NAVIGATION if i.key == area), None)
     if item is None:
@@ -71,19 +77,19 @@ def area(request: HttpRequest, area: str) -> HttpResponse:
 
 
 @login_required
-def search_view(request: HttpRequest) -> HttpResponse:
+def search_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     groups = search.search(user=request.user, query=query) if query else []
     return render(request, "core/search.html", {"query": query, "groups": groups})
 
 
 @login_required
-def settings_index(request: HttpRequest) -> HttpResponse:
+def settings_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "core/settings.html")
 
 
 @login_required
-def parameters(request: HttpRequest) -> HttpResponse:
+def parameters(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = selectors.parameters_get()
     return render(
         request,
@@ -98,7 +104,7 @@ def parameters(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def parameters_edit(request: HttpRequest) -> HttpResponse:
+def parameters_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     params = selectors.parameters_get()
     form = ParametersForm(request.POST or None, instance=_form_copy(params))
@@ -114,14 +120,14 @@ def parameters_edit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = selectors.team_list(user=request.user).order_by("name")
     page = Paginator(teams, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "core/team_list.html", {"page_obj": page})
 
 
 @login_required
-def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def team_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(selectors.team_list(user=request.user), pk=pk)
     return render(
         request,
@@ -136,7 +142,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def team_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     team = get_object_or_404(Team, pk=pk) if pk else None
     form = TeamForm(
@@ -168,7 +174,7 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def team_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     team = get_object_or_404(Team, pk=pk)
     services.team_delete(user=request.user, team=team)
@@ -189,7 +195,7 @@ USER_SORTS = {
 
 
 @login_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     sort = request.GET.get("sort", "username")
     users = selectors.user_list(user=request.user, search=query).order_by(
@@ -202,7 +208,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def user_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     target = get_object_or_404(User, pk=pk) if pk else None
     form_class = UserForm if target else UserCreateForm
@@ -239,7 +245,7 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=_form_copy(request.user))
     if request.method == "POST" and form.is_valid():
         try:

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from relata.core import permissions
+from relata.core.types import request_user
 from relata.customfields import services
 from relata.customfields.models import FieldDefinition
 
@@ -59,12 +60,12 @@ class FieldDefinitionAdmin(SimpleHistoryAdmin):
             # stored row so that it sees what changes.
             stored = FieldDefinition.objects.get(pk=obj.pk)
             updated = services.field_definition_update(
-                user=request.user, definition=stored, data=data
+                user=request_user(request), definition=stored, data=data
             )
             obj.__dict__.update(updated.__dict__)
         else:
             created = services.field_definition_create(
-                user=request.user,
+                user=request_user(request),
                 **{
                     k: v
                     for k, v in data.items()
@@ -75,8 +76,8 @@ class FieldDefinitionAdmin(SimpleHistoryAdmin):
             obj.__dict__.update(created.__dict__)
 
     def delete_model(self, request: HttpRequest, obj: FieldDefinition) -> None:
-        services.field_definition_delete(user=request.user, definition=obj)
+        services.field_definition_delete(user=request_user(request), definition=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FieldDefinition]) -> None:
         for definition in queryset:
-            services.field_definition_delete(user=request.user, definition=definition)
+            services.field_definition_delete(user=request_user(request), definition=definition)

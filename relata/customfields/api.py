@@ -6,11 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers, viewsets
+from rest_framework.serializers import BaseSerializer
 
 from relata.core import permissions
+from relata.core.types import request_user
 from relata.customfields import selectors, services
 from relata.customfields.models import FieldDefinition
 
@@ -83,7 +86,8 @@ class CustomValuesField(serializers.JSONField):
         self._record = instance
         return super().get_attribute(instance)
 
-    def to_representation(self, value: Any) -> dict[str, Any]:
+    # The stubs type JSONField's output as str; unless binary=True it is the JSON value.
+    def to_representation(self, value: Any) -> dict[str, Any]:  # type: ignore[override]
         scope = self._scope_for(self._record)
         if scope not in self._active_keys:
             definitions = selectors.field_definitions(target=self.target, scope=scope)
@@ -155,7 +159,11 @@ class ChoiceSerializer(serializers.Serializer):
 
 
 class FieldDefinitionSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True, help_text="The label in the request language.")
+    # A declared field, which the serializer metaclass moves out of the class attributes;
+    # the stubs see it as a clash with ``Field.label`` (the serializer's own label).
+    label = serializers.CharField(  # type: ignore[assignment]
+        read_only=True, help_text="The label in the request language."
+    )
     choices = ChoiceSerializer(many=True, required=False)
     default = serializers.JSONField(
         required=False,
@@ -191,7 +199,7 @@ class FieldDefinitionSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-class FieldDefinitionViewSet(viewsets.ModelViewSet):
+class FieldDefinitionViewSet(viewsets.ModelViewSet[FieldDefinition]):
     """Custom-field definitions: readable by every user, changed by administrators.
 
     Target, key and type cannot change once a field exists. Deleting deactivates the
@@ -204,23 +212,26 @@ class FieldDefinitionViewSet(viewsets.ModelViewSet):
     search_fields = ["key", "label_en", "label_es"]
     ordering_fields = ["target", "scope", "order", "key", "id"]
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySet[FieldDefinition]:
         return selectors.field_definition_list()
 
-    def perform_create(self, serializer: FieldDefinitionSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[FieldDefinition]) -> None:
         data = dict(serializer.validated_data)
         data.pop("is_active", None)
         if "choices" in data:
             data["choices"] = [dict(choice) for choice in data["choices"]]
-        serializer.instance = services.field_definition_create(user=self.request.user, **data)
+        serializer.instance = services.field_definition_create(
+            user=request_user(self.request), **data
+        )
 
-    def perform_update(self, serializer: FieldDefinitionSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[FieldDefinition]) -> None:
+        assert serializer.instance is not None  # an update always has its instance
         data = dict(serializer.validated_data)
         if "choices" in data:
             data["choices"] = [dict(choice) for choice in data["choices"]]
         serializer.instance = services.field_definition_update(
-            user=self.request.user, definition=serializer.instance, data=data
+            user=request_user(self.request), definition=serializer.instance, data=data
         )
 
     def perform_destroy(self, instance: FieldDefinition) -> None:
-        services.field_definition_delete(user=self.request.user, definition=instance)
+        services.field_definition_delete(user=request_user(self.request), definition=instance)

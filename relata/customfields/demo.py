@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from relata.core.demo_runner import DemoContext, step
 from relata.customfields.models import FieldDefinition, FieldType, Target
 
@@ -10,7 +12,7 @@ def _choices(*items: tuple[str, str, str]) -> list[dict[str, str]]:
     return [{"value": v, "label_en": en, "label_es": es} for v, en, es in items]
 
 
-FIELDS = [
+FIELDS: list[dict[str, Any]] = [
     dict(
         target=Target.ENTITY,
         key="employees",

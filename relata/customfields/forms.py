@@ -107,7 +107,7 @@ def form_field(definition: FieldDefinition) -> forms.Field:
     if kind == FieldType.MONEY:
         return MoneyFormField(**common)
     if kind == FieldType.DATE:
-        widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        widget: forms.Widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         return forms.DateField(widget=widget, **common)
     if kind == FieldType.DATETIME:
         widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -164,10 +164,12 @@ class CustomFieldsFormMixin:
 
     def __init__(self, *args: Any, custom_fields_scope: str | None = None, **kwargs: Any) -> None:
         self._custom_ready = False
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
         self._custom_is_new = instance is None or instance._state.adding
-        self._custom_current = {} if self._custom_is_new else dict(instance.custom or {})
+        self._custom_current: dict[str, Any] = (
+            {} if instance is None or self._custom_is_new else dict(instance.custom or {})
+        )
         if custom_fields_scope is None:
             custom_fields_scope = getattr(instance, "custom_fields_scope", "") or ""
         self.custom_fields_scope = custom_fields_scope
@@ -344,7 +346,8 @@ class FieldDefinitionForm(StyledFormMixin, forms.Form):
         return parse_choices(self.cleaned_data.get("choices") or "")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # Form.clean() returns self.cleaned_data
+        cleaned = self.cleaned_data
         if "field_type" in cleaned:
             cleaned["default"] = parse_default(cleaned["field_type"], cleaned.get("default", ""))
             if cleaned["field_type"] not in CHOICE_TYPES:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from relata.core import permissions
 from relata.core.effects import on_commit
+from relata.core.history import set_history_user
 from relata.core.models import User
 from relata.core.services import model_update
 from relata.customfields import selectors
@@ -147,7 +148,7 @@ def field_definition_create(
         show_in_list=show_in_list,
         show_in_filters=show_in_filters,
     )
-    definition._history_user = user
+    set_history_user(definition, user)
     definition.full_clean()
     definition.save()
     _definitions_changed()
@@ -189,7 +190,7 @@ def field_definition_update(
             key=definition.key,
             exclude_pk=definition.pk,
         )
-    definition._history_user = user
+    set_history_user(definition, user)
     if model_update(instance=definition, fields=UPDATABLE_FIELDS, data=data):
         _definitions_changed()
     return definition
@@ -229,7 +230,7 @@ def field_definitions_reorder(
     for position, definition in enumerate(ordered, start=1):
         if definition.order != position * ORDER_STEP:
             definition.order = position * ORDER_STEP
-            definition._history_user = user
+            set_history_user(definition, user)
             definition.save(update_fields=["order", "updated_at"])
     _definitions_changed()
     return ordered

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relata.core import permissions
 from relata.core.timeline import timeline_for
+from relata.core.types import AuthenticatedHttpRequest
 from relata.customfields import selectors, services
 from relata.customfields.forms import FieldDefinitionForm
 from relata.customfields.models import FieldDefinition, Target
@@ -35,7 +36,7 @@ def _apply_errors(form: Form, error: ValidationError) -> None:
 
 
 @login_required
-def definition_list(request: HttpRequest) -> HttpResponse:
+def definition_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     definitions = list(selectors.field_definition_list())
     groups: list[dict[str, Any]] = []
     for value, label in Target.choices:
@@ -53,7 +54,7 @@ def definition_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def definition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def definition_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     definition = get_object_or_404(selectors.field_definition_list(), pk=pk)
     return render(
         request,
@@ -71,7 +72,7 @@ def definition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def definition_create(request: HttpRequest) -> HttpResponse:
+def definition_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     initial = {
         "target": request.GET.get("target", Target.ENTITY),
@@ -93,7 +94,7 @@ def definition_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def definition_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def definition_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     definition = get_object_or_404(FieldDefinition, pk=pk)
     form = FieldDefinitionForm(request.POST or None, definition=definition)
@@ -116,7 +117,7 @@ def definition_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def definition_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def definition_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     definition = get_object_or_404(FieldDefinition, pk=pk)
     services.field_definition_delete(user=request.user, definition=definition)
@@ -130,7 +131,7 @@ def definition_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def definition_move(request: HttpRequest, pk: int) -> HttpResponse:
+def definition_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _forbid_unless(permissions.can_configure(request.user))
     definition = get_object_or_404(FieldDefinition, pk=pk)
     offset = -1 if request.POST.get("direction") == "up" else 1
