@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from relata.api.serializers import ModelSerializer
 from relata.core import permissions, selectors, services
-from relata.core.models import CrmParameters, Team, User
+from relata.core.models import PARAMETER_FIELDS, CrmParameters, Team, User
 from relata.core.types import request_user
 
 
@@ -118,16 +118,7 @@ class ParametersSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CrmParameters
-        fields = [
-            "finished_actions_editable",
-            "default_currency",
-            "default_country",
-            "work_day_start",
-            "work_day_end",
-            "working_days",
-            "open_case_status_codes",
-            "updated_at",
-        ]
+        fields = [*PARAMETER_FIELDS, "updated_at"]
         read_only_fields = ["updated_at"]
 
     def validate_default_currency(self, value: str) -> str:

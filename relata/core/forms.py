@@ -11,7 +11,7 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from relata.core.models import CrmParameters, Role, Team, User, Weekday
+from relata.core.models import PARAMETER_FIELDS, CrmParameters, Role, Team, User, Weekday
 
 
 class RelataFormRenderer(TemplatesSetting):
@@ -90,15 +90,7 @@ class ParametersForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = CrmParameters
-        fields = [
-            "finished_actions_editable",
-            "default_currency",
-            "default_country",
-            "work_day_start",
-            "work_day_end",
-            "working_days",
-            "open_case_status_codes",
-        ]
+        fields = list(PARAMETER_FIELDS)
         widgets = {
             "work_day_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "work_day_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

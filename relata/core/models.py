@@ -119,6 +119,18 @@ def _default_working_days() -> list[int]:
     return [1, 2, 3, 4, 5]
 
 
+# The parameters an administrator edits, in the order forms and the API show them.
+PARAMETER_FIELDS = (
+    "finished_actions_editable",
+    "default_currency",
+    "default_country",
+    "work_day_start",
+    "work_day_end",
+    "working_days",
+    "open_case_status_codes",
+)
+
+
 class CrmParameters(models.Model):
     """The CRM general parameters [parámetros generales]: one row for the installation.
 

@@ -12,18 +12,8 @@ from django.utils.translation import gettext as _
 from relata.core import permissions
 from relata.core.effects import on_commit
 from relata.core.history import set_history_user
-from relata.core.models import CrmParameters, Role, Team, User
+from relata.core.models import PARAMETER_FIELDS, CrmParameters, Role, Team, User
 from relata.core.selectors import parameters_cache_clear, parameters_get
-
-PARAMETER_FIELDS = (
-    "finished_actions_editable",
-    "default_currency",
-    "default_country",
-    "work_day_start",
-    "work_day_end",
-    "working_days",
-    "open_case_status_codes",
-)
 
 
 def model_update(*, instance: Any, fields: tuple[str, ...], data: dict[str, Any]) -> list[str]:
