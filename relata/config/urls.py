@@ -20,3 +20,7 @@ urlpatterns = [
     path("", include("relata.core.urls")),
     path("settings/fields/", include("relata.customfields.urls")),
 ]
+
+handler403 = "relata.core.errors.permission_denied"
+handler404 = "relata.core.errors.not_found"
+handler500 = "relata.core.errors.server_error"

@@ -360,3 +360,30 @@ def test_admin_renames_a_user(client, admin_user, agent):
     )
 
     assert User.objects.get(pk=agent.pk).username == "alexandra"
+
+
+def test_forbidden_page_is_the_products_own(client, agent):
+    client.force_login(agent)
+
+    response = client.get(reverse("core:parameters_edit"))
+
+    assert response.status_code == 403
+    assert "You cannot do this" in response.content.decode()
+
+
+def test_unknown_page_is_a_friendly_404(client, agent):
+    client.force_login(agent)
+
+    response = client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_unknown_api_address_answers_json(api_client, agent):
+    api_client.force_authenticate(agent)
+
+    response = api_client.get("/api/v1/no-such-endpoint/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
