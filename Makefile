@@ -31,11 +31,16 @@ run: venv
 	$(BIN)/relata setup
 	$(BIN)/relata serve
 
+# Every check runs even when an earlier one fails, so one pass reports every problem; any
+# failure fails the target. Browser tests are included (Chromium: RELATA_CHROMIUM).
+# In two processes: `make test PYTEST_ARGS="-n 2"` (pytest-xdist).
 test: dev-deps
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy relata
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@status=0; \
+	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "$(BIN)/ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
+	echo "$(BIN)/mypy relata"; $(BIN)/mypy relata || status=1; \
+	echo "$(BIN)/python -m pytest $(PYTEST_ARGS)"; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=1; \
+	exit $$status
 
 lint: dev-deps
 	$(BIN)/ruff check --fix .

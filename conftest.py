@@ -162,5 +162,7 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
             "--no-first-run",
             "--disable-quic",
+            # CI containers often have a tiny /dev/shm, where Chromium's tabs crash.
+            "--disable-dev-shm-usage",
         ],
     }

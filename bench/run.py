@@ -1,0 +1,175 @@
+"""Measure page and API latency on a demo database, through Django's test client.
+
+    .venv/bin/python bench/run.py               # or: make bench
+    .venv/bin/python bench/run.py -n 500 --entities 1000
+    .venv/bin/python bench/run.py --database-url postgres://relata:relata@127.0.0.1/relata_bench
+
+Every run starts from nothing: a new temporary data folder (SQLite database, secret key,
+static files), ``migrate``, ``collectstatic`` and ``relata demo --seed 1 --no-progress``.
+Then an administrator (who sees everything: the slowest case) requests each URL ``N`` times
+and the script prints the median and 95th percentile. The test client skips the network
+and the WSGI server, so the numbers are Django's own time: views, templates, queries.
+
+``--database-url`` benchmarks another database instead of SQLite; it must be a throwaway
+database, since the demo data is written into it. ``DATABASE_URL`` from the environment is
+ignored on purpose, so that a benchmark never writes into a real database by accident.
+The table is also saved under ``bench/results/`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+URLS = ["/", "/settings/users/", "/api/v1/users/", "/api/v1/parameters/"]
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    """The nearest-rank percentile: the smallest sample with ``pct`` % at or below it."""
+    ordered = sorted(samples)
+    rank = max(1, -(-len(ordered) * pct // 100))  # ceil without floats drifting
+    return ordered[int(rank) - 1]
+
+
+def database_description(connection) -> str:  # type: ignore[no-untyped-def]
+    """The database product and server version, e.g. "PostgreSQL 15.13"."""
+    if connection.vendor == "sqlite":
+        return f"SQLite {connection.Database.sqlite_version}"
+    if connection.vendor == "postgresql":
+        version = connection.pg_version  # e.g. 150013
+        return f"PostgreSQL {version // 10000}.{version % 10000}"
+    return connection.display_name
+
+
+def relata(*args: str, env: dict[str, str]) -> None:
+    """Run a ``relata`` management command in a child process, failing loudly."""
+    subprocess.run([sys.executable, "-m", "relata", *args], env=env, check=True)
+
+
+def prepare(env: dict[str, str], seed: int, entities: int | None) -> float:
+    """Migrate, collect static files and load the demo data; return the seconds taken."""
+    start = time.perf_counter()
+    relata("migrate", "--no-input", "--verbosity", "0", env=env)
+    relata("collectstatic", "--no-input", "--verbosity", "0", env=env)
+    demo = ["demo", "--seed", str(seed), "--no-progress"]
+    if entities is not None:
+        demo += ["--entities", str(entities)]
+    relata(*demo, env=env)
+    return time.perf_counter() - start
+
+
+def measure(client, url: str, n: int, warmup: int) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
+    """Request ``url`` ``warmup`` + ``n`` times; return the ``n`` timings (ms) and status."""
+    for _ in range(warmup):
+        client.get(url)
+    timings = []
+    status = 0
+    for _ in range(n):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        status = response.status_code
+        if status != 200:
+            raise SystemExit(f"GET {url} answered {status}, not 200:\n{response.content[:500]!r}")
+    return timings, status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=200, help="requests per URL (default 200)")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed requests first")
+    parser.add_argument("--seed", type=int, default=1, help="demo seed (default 1)")
+    parser.add_argument(
+        "--entities", type=int, default=None, help="demo size, passed to `relata demo --entities`"
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a throwaway database to use instead of a new SQLite file",
+    )
+    args = parser.parse_args()
+    if args.n < 1:
+        parser.error("-n must be at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="relata-bench-") as data_dir:
+        env = {
+            **os.environ,
+            "RELATA_DATA_DIR": data_dir,
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "testserver",
+            "HUEY_IMMEDIATE": "true",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "relata.config.settings",
+        }
+        env.pop("DATABASE_URL", None)
+        if args.database_url:
+            env["DATABASE_URL"] = args.database_url
+        print(f"Preparing a demo database in {data_dir} …", flush=True)
+        prep_seconds = prepare(env, args.seed, args.entities)
+        os.environ.clear()
+        os.environ.update(env)
+
+        import django
+
+        django.setup()
+        from django.db import connection
+        from django.test import Client
+
+        from relata.core.models import Role, User
+        from relata.core.services import user_create
+
+        admin = user_create(
+            by=None,
+            username="bench-admin",
+            password=None,
+            role=Role.ADMINISTRATOR,
+            first_name="Bench",
+        )
+        client = Client()
+        client.force_login(admin)
+
+        rows = []
+        for url in URLS:
+            timings, status = measure(client, url, args.n, args.warmup)
+            rows.append(
+                (url, len(timings), statistics.median(timings), percentile(timings, 95), status)
+            )
+
+        vendor = database_description(connection)
+        users = User.objects.count()
+        lines = [
+            f"Relata latency, Django test client — {datetime.now():%Y-%m-%d %H:%M}",
+            f"Database: {vendor}   users: {users}   demo seed: {args.seed}"
+            + (f"   entities: {args.entities}" if args.entities is not None else ""),
+            f"Python {platform.python_version()} on {platform.machine()}, "
+            f"{os.cpu_count()} CPUs; preparing took {prep_seconds:.1f} s",
+            "",
+            f"{'URL':<24} {'N':>5} {'median ms':>10} {'p95 ms':>9} {'status':>7}",
+            f"{'-' * 24} {'-' * 5} {'-' * 10} {'-' * 9} {'-' * 7}",
+        ]
+        lines += [
+            f"{url:<24} {n:>5} {median:>10.2f} {p95:>9.2f} {status:>7}"
+            for url, n, median, p95, status in rows
+        ]
+        report = "\n".join(lines)
+        print()
+        print(report)
+        connection.close()
+
+    RESULTS_DIR.mkdir(exist_ok=True)
+    out = RESULTS_DIR / f"{datetime.now():%Y%m%d-%H%M%S}-{vendor.split()[0].lower()}.txt"
+    out.write_text(report + "\n")
+    print(f"\nSaved to {out}")
+
+
+if __name__ == "__main__":
+    main()
