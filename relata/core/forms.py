@@ -73,17 +73,17 @@ def country_choices() -> list[tuple[str, str]]:
 
 
 class ParametersForm(StyledFormMixin, forms.ModelForm):
-    default_currency = forms.ChoiceField(label=_("default currency"), choices=currency_choices)
-    default_country = forms.ChoiceField(label=_("default country"), choices=country_choices)
+    default_currency = forms.ChoiceField(label=_("Default currency"), choices=currency_choices)
+    default_country = forms.ChoiceField(label=_("Default country"), choices=country_choices)
     working_days = forms.TypedMultipleChoiceField(
-        label=_("working days"),
+        label=_("Working days"),
         choices=Weekday.choices,
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     open_case_status_codes = forms.CharField(
-        label=_("case statuses that count as open"),
+        label=_("Case statuses that count as open"),
         required=False,
         help_text=_("Status codes separated by commas; the case types will list them."),
     )
@@ -110,7 +110,7 @@ class ParametersForm(StyledFormMixin, forms.ModelForm):
 
 class TeamForm(StyledFormMixin, forms.ModelForm):
     members = forms.ModelMultipleChoiceField(
-        label=_("members"),
+        label=_("Members"),
         queryset=User.objects.filter(is_active=True),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -124,7 +124,7 @@ class TeamForm(StyledFormMixin, forms.ModelForm):
 
 class UserForm(StyledFormMixin, forms.ModelForm):
     teams = forms.ModelMultipleChoiceField(
-        label=_("teams"),
+        label=_("Teams"),
         queryset=Team.objects.filter(is_active=True),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -146,7 +146,7 @@ class UserForm(StyledFormMixin, forms.ModelForm):
 
 class UserCreateForm(UserForm):
     password = forms.CharField(
-        label=_("password"),
+        label=_("Password"),
         required=False,
         widget=forms.PasswordInput,
         help_text=_("Leave empty to let the user choose one with “Forgotten your password?”."),
