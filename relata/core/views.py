@@ -240,7 +240,10 @@ def user_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpR
         else:
             messages.success(request, _("The user “%(name)s” was saved.") % {"name": target})
             return redirect("core:user_list")
-    return render(request, "core/user_form.html", {"form": form, "target": target})
+    events = timeline_for(target, limit=20) if target else []
+    return render(
+        request, "core/user_form.html", {"form": form, "target": target, "events": events}
+    )
 
 
 @login_required

@@ -387,3 +387,15 @@ def test_unknown_api_address_answers_json(api_client, agent):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_user_page_shows_the_role_history(client, admin_user, agent):
+    client.force_login(admin_user)
+    client.post(
+        reverse("core:user_edit", args=[agent.pk]),
+        {"username": "alex", "role": Role.MANAGER, "is_active": "on"},
+    )
+
+    page = client.get(reverse("core:user_edit", args=[agent.pk])).content.decode()
+
+    assert '<del class="text-muted">Agent</del> → <strong>Manager</strong>' in page
