@@ -42,6 +42,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     "relata.core",
     "relata.customfields",
+    "relata.entities",
     "relata.api",
     "django.contrib.admin",
     "django.contrib.auth",

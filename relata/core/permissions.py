@@ -63,7 +63,24 @@ def team_ids(user: User) -> frozenset[int]:
 
 
 def _fields(model: type[models.Model]) -> tuple[str, str | None]:
+    """Return the lookups of the owner and team that decide who sees ``model``'s rows.
+
+    A model whose rows belong to another record (a contact to its entity) names that
+    relation in ``PERMISSION_PARENT`` and follows the parent's rules.
+    """
+    parent = getattr(model, "PERMISSION_PARENT", None)
+    if parent:
+        parent_model = model._meta.get_field(parent).related_model
+        assert isinstance(parent_model, type)
+        owner, team = _fields(parent_model)
+        return f"{parent}__{owner}", f"{parent}__{team}" if team else None
     return getattr(model, "OWNER_FIELD", "owner"), getattr(model, "TEAM_FIELD", "team")
+
+
+def _decider(obj: models.Model) -> models.Model:
+    """Return the record whose owner and team decide about ``obj``."""
+    parent = getattr(type(obj), "PERMISSION_PARENT", None)
+    return _decider(getattr(obj, parent)) if parent else obj
 
 
 def visible_q(user: User, model: type[models.Model]) -> models.Q:
@@ -93,11 +110,13 @@ def scope(user: User, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
 
 
 def _owner_id(obj: models.Model) -> int | None:
+    obj = _decider(obj)
     owner_field, _team = _fields(type(obj))
     return getattr(obj, f"{owner_field}_id", None)
 
 
 def _team_id(obj: models.Model) -> int | None:
+    obj = _decider(obj)
     _owner, team_field = _fields(type(obj))
     return getattr(obj, f"{team_field}_id", None) if team_field else None
 

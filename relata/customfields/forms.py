@@ -12,15 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from relata.core.forms import StyledFormMixin, currency_choices, style_widgets
+from relata.core.normalize import PHONE_MAX_LENGTH, URL_MAX_LENGTH
 from relata.customfields import selectors, services
 from relata.customfields.models import CHOICE_TYPES, FieldDefinition, FieldType, Target
-from relata.customfields.values import (
-    LONG_TEXT_MAX_LENGTH,
-    PHONE_MAX_LENGTH,
-    TEXT_MAX_LENGTH,
-    URL_MAX_LENGTH,
-    default_currency,
-)
+from relata.customfields.values import LONG_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, default_currency
 
 PREFIX = "cf_"
 

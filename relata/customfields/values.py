@@ -16,19 +16,18 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import phonenumbers
 from babel.numbers import get_currency_precision, list_currencies
 from django.core.exceptions import ValidationError
-from django.core.validators import DecimalValidator, MaxLengthValidator, URLValidator
+from django.core.validators import DecimalValidator, MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relata.core.normalize import normalize_phone, normalize_url
 from relata.customfields.models import FieldDefinition, FieldType
 
 TEXT_MAX_LENGTH = 255
 LONG_TEXT_MAX_LENGTH = 10_000
-URL_MAX_LENGTH = 2_000
-PHONE_MAX_LENGTH = 40
+
 DECIMAL_MAX_DIGITS, DECIMAL_MAX_PLACES = 30, 10
 MONEY_MAX_DIGITS = 18
 INTEGER_LIMIT = 2**63 - 1
@@ -227,33 +226,11 @@ def _clean_email(definition: FieldDefinition, value: Raw) -> str:
 
 
 def _clean_url(definition: FieldDefinition, value: Raw) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(_("Enter a valid URL."), code="invalid")
-    text = value.strip()
-    if "://" not in text:
-        text = f"https://{text}"
-    _check_length(text, URL_MAX_LENGTH)
-    URLValidator(schemes=["http", "https"])(text)
-    return text
-
-
-def default_region() -> str:
-    from relata.core.selectors import parameters_get
-
-    return parameters_get().default_country
+    return normalize_url(value)
 
 
 def _clean_phone(definition: FieldDefinition, value: Raw) -> str:
-    message = _("Enter a valid phone number.")
-    if not isinstance(value, str) or len(value) > PHONE_MAX_LENGTH:
-        raise ValidationError(message, code="invalid")
-    try:
-        number = phonenumbers.parse(value.strip(), default_region())
-    except phonenumbers.NumberParseException as error:
-        raise ValidationError(message, code="invalid") from error
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(message, code="invalid")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return normalize_phone(value)
 
 
 CLEANERS: dict[str, Callable[[FieldDefinition, Raw], Any]] = {
