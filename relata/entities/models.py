@@ -285,3 +285,59 @@ class PhoneNumber(ContactPoint):
 
     def __str__(self) -> str:
         return self.number
+
+
+class EntityMerge(models.Model):
+    """The audit entry of a merge: which entity was folded into which, by whom, and what
+    it held, so that the merge can be understood (and undone by hand) later."""
+
+    survivor = models.ForeignKey(
+        Entity, verbose_name=_("kept entity"), on_delete=models.CASCADE, related_name="merges"
+    )
+    merged_id = models.PositiveBigIntegerField(_("id of the merged entity"))
+    merged_name = models.CharField(_("name of the merged entity"), max_length=200)
+    snapshot = models.JSONField(_("merged entity's data"), default=dict)
+    merged_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("merged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        verbose_name = _("entity merge")
+        verbose_name_plural = _("entity merges")
+
+    def __str__(self) -> str:
+        return f"{self.merged_name} → {self.survivor}"
+
+
+class Segment(OwnedModel):
+    """A saved, dynamic selection of entities [segmento]: re-evaluated every time it is used.
+
+    ``definition`` is the condition tree of the segment builder (see
+    :mod:`relata.entities.segments`); the owner sees the segment, and so does its team when
+    one is set (sharing).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    definition = models.JSONField(_("conditions"), default=dict)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("entities:segment_detail", args=[self.pk])
