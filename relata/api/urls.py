@@ -7,11 +7,14 @@ from rest_framework.routers import DefaultRouter
 from relata.api.views import TokenObtainView
 from relata.core.api import ParametersView, TeamViewSet, UserViewSet
 from relata.customfields.api import FieldDefinitionViewSet
+from relata.entities.api import ContactViewSet, EntityViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("custom-fields", FieldDefinitionViewSet, basename="customfield")
+router.register("entities", EntityViewSet, basename="entity")
+router.register("contacts", ContactViewSet, basename="contact")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),

@@ -32,6 +32,13 @@ ENTITY_SORTS = {
     "-created": "-created_at",
 }
 FILTER_FIELDS = ("kind", "source", "sector", "zone", "owner", "team", "tags")
+CODE_FILTERS = {
+    "kind": "kind__code",
+    "source": "source__code",
+    "sector": "sector__code",
+    "zone": "zone__code",
+    "tags": "tags__name",
+}
 
 
 def entity_queryset(*, user: User) -> QuerySet[Entity]:
@@ -96,8 +103,15 @@ def entity_list(
         qs = qs.filter(_search_q(search))
     for name in FILTER_FIELDS:
         value = filters.get(name)
-        if value not in (None, "", []):
-            qs = qs.filter(**{name: value})
+        if value in (None, "", []):
+            continue
+        value = str(getattr(value, "pk", value))
+        if value.isdigit():
+            qs = qs.filter(**{name: int(value)})
+        elif name in CODE_FILTERS:  # the API accepts codes, and tags by name
+            qs = qs.filter(**{CODE_FILTERS[name]: value})
+        else:
+            qs = qs.none()  # an owner or team that is not an id matches nothing
     if filters.get("is_active") in ("0", "1", True, False):
         qs = qs.filter(is_active=filters["is_active"] in ("1", True))
     qs = qs.filter(custom_filter_q(target="entity", params=filters))
