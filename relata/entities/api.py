@@ -52,6 +52,15 @@ class AddressSerializer(ModelSerializer):
         fields = ["kind", "street", "postal_code", "city", "province", "country", "is_main"]
 
 
+class TagNamesField(serializers.ListField):
+    """Tags as a list of names; unknown names are created on save."""
+
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, data: Any) -> list[str]:
+        return [tag.name for tag in (data.all() if hasattr(data, "all") else data)]
+
+
 def _points(items: Any, attr: str) -> list[dict[str, Any]]:
     return [{attr: getattr(p, attr), "label": p.label, "is_main": p.is_main} for p in items]
 
@@ -73,7 +82,7 @@ class EntitySerializer(ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.filter(is_active=True), required=False, allow_null=True
     )
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    tags = TagNamesField(required=False)
     emails = EmailItemSerializer(many=True, required=False)
     phones = PhoneItemSerializer(many=True, required=False)
     addresses = AddressSerializer(many=True, required=False)
@@ -110,7 +119,6 @@ class EntitySerializer(ModelSerializer):
 
     def to_representation(self, instance: Entity) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["tags"] = [t.name for t in instance.tags.all()]
         data["emails"] = _points(selectors.entity_emails(instance), "email")
         data["phones"] = _points(selectors.entity_phones(instance), "number")
         return data
@@ -119,15 +127,22 @@ class EntitySerializer(ModelSerializer):
 class EntityListSerializer(EntitySerializer):
     """The list shows each entity's main email, phone and address from the prefetches."""
 
+    # Read-only in lists: the stubs type the parent's nested serializers more narrowly.
+    emails = serializers.SerializerMethodField()  # type: ignore[assignment]
+    phones = serializers.SerializerMethodField()  # type: ignore[assignment]
+    addresses = serializers.SerializerMethodField()  # type: ignore[assignment]
+
     def to_representation(self, instance: Entity) -> dict[str, Any]:
-        data = super(EntitySerializer, self).to_representation(instance)
-        data["tags"] = [t.name for t in instance.tags.all()]
-        data["emails"] = _points(getattr(instance, "main_emails", []), "email")
-        data["phones"] = _points(getattr(instance, "main_phones", []), "number")
-        data["addresses"] = AddressSerializer(
-            getattr(instance, "main_addresses", []), many=True
-        ).data
-        return data
+        return super(EntitySerializer, self).to_representation(instance)
+
+    def get_emails(self, instance: Entity) -> list[dict[str, Any]]:
+        return _points(getattr(instance, "main_emails", []), "email")
+
+    def get_phones(self, instance: Entity) -> list[dict[str, Any]]:
+        return _points(getattr(instance, "main_phones", []), "number")
+
+    def get_addresses(self, instance: Entity) -> Any:
+        return AddressSerializer(getattr(instance, "main_addresses", []), many=True).data
 
 
 class MergeSerializer(serializers.Serializer):
@@ -277,6 +292,7 @@ class ContactSerializer(ModelSerializer):
 
 
 class ContactViewSet(viewsets.ModelViewSet[Contact]):
+    serializer_class = ContactSerializer
     permission_classes = [permissions.RecordPermission]
     filter_backends: list[Any] = []
 
