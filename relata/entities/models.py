@@ -137,7 +137,7 @@ class Entity(OwnedModel, CustomFieldsModel):
             ),
         ]
         indexes = [
-            models.Index(Lower("legal_name"), "id", name="entity_name_idx"),
+            models.Index(fields=["legal_name", "id"], name="entity_name_idx"),
             models.Index(fields=["owner", "legal_name"], name="entity_owner_idx"),
             models.Index(fields=["team", "legal_name"], name="entity_team_idx"),
             models.Index(fields=["kind", "legal_name"], name="entity_kind_idx"),
