@@ -30,6 +30,16 @@ from datetime import datetime
 from pathlib import Path
 
 URLS = ["/", "/settings/users/", "/api/v1/users/", "/api/v1/parameters/"]
+# The entity list (issue 3): first page, a filtered page and a search, in the UI and the API.
+# ``{kind}``, ``{zone}`` and ``{word}`` are filled from the demo data.
+ENTITY_URLS = [
+    "/entities/",
+    "/entities/?kind={kind}&zone={zone}",
+    "/entities/?q={word}",
+    "/api/v1/entities/",
+    "/api/v1/entities/?kind={kind}&zone={zone}",
+    "/api/v1/entities/?search={word}",
+]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -83,6 +93,20 @@ def measure(client, url: str, n: int, warmup: int) -> tuple[list[float], int]:  
     return timings, status
 
 
+def entity_urls() -> list[str]:
+    """Fill the entity URLs with a kind, a zone and a search word found in the data."""
+    from relata.entities.models import Entity, EntityKind, Zone
+
+    kind = EntityKind.objects.filter(code="prospect").first() or EntityKind.objects.first()
+    zone = Zone.objects.order_by("order").first()
+    sample = Entity.objects.order_by("pk").first()
+    word = sample.legal_name.split()[0].lower() if sample else "a"
+    return [
+        u.format(kind=kind.pk if kind else "", zone=zone.pk if zone else "", word=word)
+        for u in ENTITY_URLS
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=200, help="requests per URL (default 200)")
@@ -90,6 +114,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="demo seed (default 1)")
     parser.add_argument(
         "--entities", type=int, default=None, help="demo size, passed to `relata demo --entities`"
+    )
+    parser.add_argument(
+        "--suite",
+        choices=["core", "entities"],
+        default="core",
+        help="which URLs: the foundation's pages, or the entity list (default core)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default="",
+        help="reuse a data folder prepared before (skips migrate and demo): large demos "
+        "take minutes to build",
     )
     parser.add_argument(
         "--database-url",
@@ -100,7 +136,8 @@ def main() -> None:
     if args.n < 1:
         parser.error("-n must be at least 1")
 
-    with tempfile.TemporaryDirectory(prefix="relata-bench-") as data_dir:
+    with tempfile.TemporaryDirectory(prefix="relata-bench-") as temp_dir:
+        data_dir = args.data_dir or temp_dir
         env = {
             **os.environ,
             "RELATA_DATA_DIR": data_dir,
@@ -113,8 +150,11 @@ def main() -> None:
         env.pop("DATABASE_URL", None)
         if args.database_url:
             env["DATABASE_URL"] = args.database_url
-        print(f"Preparing a demo database in {data_dir} …", flush=True)
-        prep_seconds = prepare(env, args.seed, args.entities)
+        if args.data_dir:
+            prep_seconds = 0.0
+        else:
+            print(f"Preparing a demo database in {data_dir} …", flush=True)
+            prep_seconds = prepare(env, args.seed, args.entities)
         os.environ.clear()
         os.environ.update(env)
 
@@ -127,37 +167,55 @@ def main() -> None:
         from relata.core.models import Role, User
         from relata.core.services import user_create
 
-        admin = user_create(
+        admin = User.objects.filter(username="bench-admin").first() or user_create(
             by=None,
             username="bench-admin",
             password=None,
             role=Role.ADMINISTRATOR,
             first_name="Bench",
         )
-        client = Client()
-        client.force_login(admin)
+        viewers = [("admin", admin)]
+        urls = URLS
+        if args.suite == "entities":
+            urls = entity_urls()
+            agent = User.objects.filter(role=Role.AGENT, teams__isnull=False).first()
+            if agent is not None:
+                viewers.append(("agent", agent))
 
         rows = []
-        for url in URLS:
-            timings, status = measure(client, url, args.n, args.warmup)
-            rows.append(
-                (url, len(timings), statistics.median(timings), percentile(timings, 95), status)
-            )
+        for who, viewer in viewers:
+            client = Client()
+            client.force_login(viewer)
+            for url in urls:
+                timings, status = measure(client, url, args.n, args.warmup)
+                rows.append(
+                    (
+                        f"{who} {url}",
+                        len(timings),
+                        statistics.median(timings),
+                        percentile(timings, 95),
+                        status,
+                    )
+                )
 
         vendor = database_description(connection)
         users = User.objects.count()
+        sizes = ""
+        if args.suite == "entities":
+            from relata.entities.models import Contact, Entity
+
+            sizes = f"   entities: {Entity.objects.count()}   contacts: {Contact.objects.count()}"
         lines = [
             f"Relata latency, Django test client — {datetime.now():%Y-%m-%d %H:%M}",
-            f"Database: {vendor}   users: {users}   demo seed: {args.seed}"
-            + (f"   entities: {args.entities}" if args.entities is not None else ""),
+            f"Database: {vendor}   users: {users}   demo seed: {args.seed}{sizes}",
             f"Python {platform.python_version()} on {platform.machine()}, "
             f"{os.cpu_count()} CPUs; preparing took {prep_seconds:.1f} s",
             "",
-            f"{'URL':<24} {'N':>5} {'median ms':>10} {'p95 ms':>9} {'status':>7}",
-            f"{'-' * 24} {'-' * 5} {'-' * 10} {'-' * 9} {'-' * 7}",
+            f"{'URL':<52} {'N':>5} {'median ms':>10} {'p95 ms':>9} {'status':>7}",
+            f"{'-' * 52} {'-' * 5} {'-' * 10} {'-' * 9} {'-' * 7}",
         ]
         lines += [
-            f"{url:<24} {n:>5} {median:>10.2f} {p95:>9.2f} {status:>7}"
+            f"{url:<52} {n:>5} {median:>10.2f} {p95:>9.2f} {status:>7}"
             for url, n, median, p95, status in rows
         ]
         report = "\n".join(lines)

@@ -46,10 +46,13 @@ class PhoneItemSerializer(serializers.Serializer):
     is_main = serializers.BooleanField(required=False, default=False)
 
 
+ADDRESS_FIELDS = ["kind", "street", "postal_code", "city", "province", "country", "is_main"]
+
+
 class AddressSerializer(ModelSerializer):
     class Meta:
         model = Address
-        fields = ["kind", "street", "postal_code", "city", "province", "country", "is_main"]
+        fields = ADDRESS_FIELDS
 
 
 class TagNamesField(serializers.ListField):
@@ -141,8 +144,12 @@ class EntityListSerializer(EntitySerializer):
     def get_phones(self, instance: Entity) -> list[dict[str, Any]]:
         return _points(getattr(instance, "main_phones", []), "number")
 
-    def get_addresses(self, instance: Entity) -> Any:
-        return AddressSerializer(getattr(instance, "main_addresses", []), many=True).data
+    def get_addresses(self, instance: Entity) -> list[dict[str, Any]]:
+        # Plain dicts: a nested serializer per row would rebuild its fields every time.
+        return [
+            {name: getattr(a, name) for name in ADDRESS_FIELDS}
+            for a in getattr(instance, "main_addresses", [])
+        ]
 
 
 class MergeSerializer(serializers.Serializer):
