@@ -83,6 +83,7 @@ class User(AbstractUser):
     REQUIRED_FIELDS: ClassVar[list[str]] = []
     # The ids of the user's active teams, cached for one request by permissions.team_ids.
     _relata_team_ids: frozenset[int]
+    _relata_member_ids: frozenset[int]
 
     class Meta:
         ordering = ["username"]
