@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("relata.core.urls")),
     path("settings/fields/", include("relata.customfields.urls")),
+    path("entities/", include("relata.entities.urls")),
 ]
 
 handler403 = "relata.core.errors.permission_denied"

@@ -29,8 +29,8 @@ class NavItem:
 # Every area the product will have; areas that a later release fills in show an empty state.
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), "house", "home"),
-    NavItem("entities", _("Entities"), "building", "core:area", ("entities",)),
-    NavItem("contacts", _("Contacts"), "person-vcard", "core:area", ("contacts",)),
+    NavItem("entities", _("Entities"), "building", "entities:list"),
+    NavItem("contacts", _("Contacts"), "person-vcard", "entities:contact_list"),
     NavItem("agenda", _("Agenda"), "calendar-week", "core:area", ("agenda",)),
     NavItem("cases", _("Cases"), "briefcase", "core:area", ("cases",)),
     NavItem("forecast", _("Forecast"), "graph-up-arrow", "core:area", ("forecast",)),
@@ -48,6 +48,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     match = getattr(request, "resolver_match", None)
     current = match.kwargs.get("area", "") if match else ""
+    if match and match.namespaces[:1] == ["entities"]:
+        name = match.url_name or ""
+        current = (
+            "settings"
+            if name.startswith("settings")
+            else "contacts"
+            if name.startswith("contact")
+            else "entities"
+        )
     if match and not current:
         current = "settings" if match.namespace in SETTINGS_NAMESPACES else match.url_name or ""
     return {

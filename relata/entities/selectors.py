@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from relata.core import permissions
-from relata.core.models import User
+from relata.core.models import Role, Team, User
 from relata.customfields import selectors as field_selectors
 from relata.customfields.models import FieldType
 from relata.entities.models import Address, Contact, EmailAddress, Entity, PhoneNumber
@@ -164,3 +164,49 @@ def entity_emails(entity: Entity) -> list[EmailAddress]:
 
 def entity_phones(entity: Entity) -> list[PhoneNumber]:
     return list(PhoneNumber.objects.filter(entity=entity, contact=None))
+
+
+def entity_addresses(entity: Entity) -> list[Address]:
+    return list(Address.objects.filter(entity=entity))
+
+
+def contact_get(*, user: User, pk: int) -> Contact:
+    """Return one contact ``user`` may see, or raise ``Contact.DoesNotExist``."""
+    return contact_queryset(user=user).get(pk=pk)
+
+
+# --- Who may be given an entity (the choices of owner and team inputs) ------------------
+
+
+def can_assign_others(*, user: User) -> bool:
+    """Return whether ``user`` may choose an entity's owner and team (managers, admins)."""
+    return permissions.is_administrator(user) or (
+        permissions.can_write(user) and user.role == Role.MANAGER
+    )
+
+
+def assignable_users(*, user: User, current: User | None = None) -> QuerySet[User]:
+    """Return the users ``user`` may give entities to, following ``can_reassign``.
+
+    Administrators: every active user; managers: themselves and the members of their
+    teams; agents: themselves. ``current`` (an entity's owner) is kept in the choices.
+    """
+    qs = User.objects.filter(is_active=True)
+    if not permissions.is_administrator(user):
+        q = Q(pk=user.pk)
+        if user.role == Role.MANAGER:
+            q |= Q(pk__in=User.objects.filter(teams__in=permissions.team_ids(user)).values("pk"))
+        qs = qs.filter(q)
+    if current is not None:
+        qs = qs | User.objects.filter(pk=current.pk)
+    return qs.order_by("first_name", "last_name", "username")
+
+
+def assignable_teams(*, user: User, current: Team | None = None) -> QuerySet[Team]:
+    """Return the teams ``user`` may give entities to: all for administrators, else theirs."""
+    qs = Team.objects.filter(is_active=True)
+    if not permissions.is_administrator(user):
+        qs = qs.filter(pk__in=permissions.team_ids(user))
+    if current is not None:
+        qs = qs | Team.objects.filter(pk=current.pk)
+    return qs.order_by("name")

@@ -54,7 +54,7 @@ def test_log_in_see_home_and_log_out(page, live_server, make_user, screen, tmp_p
         toggler.click()
         expect(sidebar).to_have_class(re.compile(r"\bshow\b"))
         expect(entities).to_be_visible()
-        expect(entities).to_have_attribute("href", "/areas/entities/")
+        expect(entities).to_have_attribute("href", "/entities/")
         page.screenshot(path=tmp_path / "home-phone-menu.png")
         sidebar.get_by_role("button", name="Close").click()
         expect(entities).to_be_hidden()
@@ -62,7 +62,7 @@ def test_log_in_see_home_and_log_out(page, live_server, make_user, screen, tmp_p
         # A permanent sidebar; no toggler.
         expect(toggler).to_be_hidden()
         expect(entities).to_be_visible()
-        expect(entities).to_have_attribute("href", "/areas/entities/")
+        expect(entities).to_have_attribute("href", "/entities/")
     # The current page is marked in the navigation (checked whether shown or not).
     current = sidebar.locator('a[aria-current="page"]')
     expect(current).to_have_count(1)
