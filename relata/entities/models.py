@@ -358,4 +358,4 @@ class Segment(OwnedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("entities:segment_detail", args=[self.pk])
+        return reverse("entities:entities_segments:detail", args=[self.pk])
