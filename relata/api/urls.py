@@ -8,6 +8,7 @@ from relata.api.views import TokenObtainView
 from relata.core.api import ParametersView, TeamViewSet, UserViewSet
 from relata.customfields.api import FieldDefinitionViewSet
 from relata.entities.api import ContactViewSet, EntityViewSet
+from relata.entities.api_segments import SegmentViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -15,6 +16,7 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("custom-fields", FieldDefinitionViewSet, basename="customfield")
 router.register("entities", EntityViewSet, basename="entity")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("segments", SegmentViewSet, basename="segment")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),

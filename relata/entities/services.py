@@ -77,7 +77,7 @@ class FieldErrors:
 
 
 def _clean_entity_data(
-    data: dict[str, Any], errors: FieldErrors, exclude_pk: int | None = None
+    data: dict[str, Any], errors: FieldErrors, *, user: User, exclude_pk: int | None = None
 ) -> dict[str, Any]:
     data = dict(data)
     for name in ("legal_name", "trade_name", "notes"):
@@ -91,13 +91,21 @@ def _clean_entity_data(
         except ValidationError as error:
             errors.add("tax_id", error)
         else:
-            same = Entity.objects.filter(tax_id=data["tax_id"])
+            # The partial unique index only serves lookups that exclude empty tax ids.
+            same = Entity.objects.exclude(tax_id="").filter(tax_id=data["tax_id"])
             clash = (same.exclude(pk=exclude_pk) if exclude_pk else same).first()
-            if clash is not None:
+            if clash is not None and permissions.can_view(user, clash):
                 errors.add(
                     "tax_id",
                     _("%(name)s already has the tax id %(tax_id)s.")
                     % {"name": clash.display_name, "tax_id": data["tax_id"]},
+                )
+            elif clash is not None:
+                # Say that it exists, not whose it is: the permission layer hides the rest.
+                errors.add(
+                    "tax_id",
+                    _("Another entity, which you cannot see, already has the tax id %(tax_id)s.")
+                    % {"tax_id": data["tax_id"]},
                 )
     elif "tax_id" in data:
         data["tax_id"] = ""
@@ -238,7 +246,7 @@ def entity_create(
     """Create an entity; an agent's new entity is theirs unless they name another owner."""
     permissions.ensure(permissions.can_write(user))
     errors = FieldErrors()
-    data = _clean_entity_data(data, errors)
+    data = _clean_entity_data(data, errors, user=user)
     clean_emails = _clean_emails(emails, errors)
     clean_phones = _clean_phones(phones, errors)
     clean_addresses = _clean_addresses(addresses)
@@ -293,7 +301,7 @@ def entity_update(
     """Change an entity; fields absent from ``data`` (and None lists) stay as they are."""
     permissions.ensure(permissions.can_change(user, entity))
     errors = FieldErrors()
-    data = _clean_entity_data(data, errors, exclude_pk=entity.pk)
+    data = _clean_entity_data(data, errors, user=user, exclude_pk=entity.pk)
     clean_emails = _clean_emails(emails, errors) if emails is not None else None
     clean_phones = _clean_phones(phones, errors) if phones is not None else None
     if custom is not None:

@@ -1,7 +1,10 @@
 """Segments [segmentos]: saved, dynamic selections of entities built from condition trees.
 
-* :mod:`.fields`: what a condition can test, the operators, and the history registry
-  (:func:`register_history_field`) through which other apps add conditions.
+* :mod:`.operators`: kinds of values, operators, and the comparisons (:func:`compare_q`).
+* :mod:`.fields`: the catalogue of what a condition can test (columns, main address,
+  emails, tags, custom fields).
+* :mod:`.history`: the registry (:func:`register_history_field`) through which other apps
+  add conditions on an entity's history.
 * :mod:`.conditions`: checking a definition, its canonical form, its ``Q``, its words.
 * :mod:`.services` / :mod:`.selectors`: writes and permission-scoped reads.
 * :mod:`.builder`: the builder page's form, as a tree of inputs.

@@ -4,22 +4,13 @@ permission layer (403 for what one may see but not change, 404 for what one may 
 from __future__ import annotations
 
 import pytest
-from django.urls import include, path, reverse
-from rest_framework.routers import SimpleRouter
+from django.urls import reverse
 
-from relata.config.urls import urlpatterns as project_urlpatterns
 from relata.entities import services
-from relata.entities.api_segments import SegmentViewSet
 from relata.entities.models import EntityKind, KindMeaning, Segment
 from relata.entities.segments import segment_create
 
-# Until the project's router registers the viewset, this module routes it itself (first,
-# so that its names win); the URLs are the ones the project will have.
-_router = SimpleRouter()
-_router.register("segments", SegmentViewSet, basename="segment")
-urlpatterns = [path("api/v1/", include(_router.urls)), *project_urlpatterns]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

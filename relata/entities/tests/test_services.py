@@ -170,3 +170,14 @@ def test_contact_opt_in_records_the_date(agent, kinds):
     services.contact_update(user=agent, contact=contact, data={"email_opt_in": False})
     contact.refresh_from_db()
     assert contact.email_opt_in_at is None
+
+
+def test_tax_id_clash_with_an_invisible_entity_does_not_reveal_it(agent, other_agent, kinds):
+    make(other_agent, kinds, legal_name="Secret S.L.", tax_id="B12345674")
+
+    with pytest.raises(ValidationError) as caught:
+        make(agent, kinds, tax_id="B12345674")
+
+    assert caught.value.message_dict == {
+        "tax_id": ["Another entity, which you cannot see, already has the tax id B12345674."]
+    }
