@@ -123,3 +123,29 @@ def test_create_entity_add_contact_and_find_it(page, live_server, crm, screen):
     expect(page.locator("#entity-table tbody tr")).to_have_count(1)
     expect(page.locator("#entity-table")).to_contain_text("Aceros Norte")
     assert_layout(page, screen)
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_typing_a_known_tax_id_warns_of_a_duplicate(page, live_server, crm, screen):
+    from relata.core.models import User
+    from relata.entities import services
+    from relata.entities.models import EntityKind
+
+    services.entity_create(
+        user=User.objects.get(username="alex"),
+        data={
+            "kind": EntityKind.objects.get(),
+            "legal_name": "Bodegas Sur S.A.",
+            "tax_id": "B12345674",
+        },
+    )
+    log_in(page, live_server, "alex")
+
+    page.goto(f"{live_server.url}/entities/new/")
+    page.get_by_label("Tax id").fill("B-12345674")
+    page.get_by_label("Legal name").fill("Bodegas del Sur")  # moving on fires the check
+
+    warning = page.locator("#dedup-warning")
+    expect(warning).to_contain_text("Bodegas Sur S.A.")
+    expect(warning.get_by_role("link", name="Bodegas Sur S.A.")).to_be_visible()
+    assert_layout(page, screen)
