@@ -221,7 +221,7 @@ def entities_and_contacts(ctx: DemoContext) -> None:
                 (
                     serial,
                     zone_index,
-                    rng.choices([0, 1, 2, 3, 4, 5], weights=[5, 20, 30, 25, 12, 8])[0],
+                    rng.choices([0, 1, 2, 3, 4, 5], weights=[4, 18, 30, 26, 13, 9])[0],
                 )
             )
         Entity.objects.bulk_create(entities, batch_size=BATCH)
