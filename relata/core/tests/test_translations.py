@@ -25,10 +25,17 @@ def test_every_spanish_message_is_translated():
 def test_translations_keep_their_placeholders():
     catalogue = polib.pofile(str(LOCALE / "django.po"))
 
+    def pairs(entry):  # (source, translation) for singular and plural entries alike
+        if entry.msgid_plural:
+            forms = entry.msgstr_plural
+            return [(entry.msgid, forms[0]), (entry.msgid_plural, forms[max(forms)])]
+        return [(entry.msgid, entry.msgstr)]
+
     broken = [
-        e.msgid
-        for e in catalogue.translated_entries()
-        if sorted(PLACEHOLDER.findall(e.msgid)) != sorted(PLACEHOLDER.findall(e.msgstr))
+        source
+        for entry in catalogue.translated_entries()
+        for source, translation in pairs(entry)
+        if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(translation))
     ]
 
     assert broken == []
