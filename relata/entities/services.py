@@ -188,6 +188,27 @@ def _clean_addresses(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return _one_main(cleaned)
 
 
+def _custom_values(
+    *,
+    target: str,
+    custom: dict[str, Any] | None,
+    errors: FieldErrors,
+    current: dict[str, Any] | None = None,
+    partial: bool = False,
+) -> dict[str, Any] | None:
+    """Clean custom-field values, merged into ``current`` on update; errors go to ``errors``
+    under ``custom.<key>``. Return None when there was nothing to clean or it failed."""
+    if custom is None and partial:
+        return None
+    try:
+        cleaned = values_clean(target=target, data=custom or {}, partial=partial)
+    except ValidationError as error:
+        for key, messages in error.message_dict.items():
+            errors.add(f"custom.{key}", ValidationError(messages))
+        return None
+    return values_merge(current=current, cleaned=cleaned) if partial else cleaned
+
+
 def _default_team(user: User) -> Team | None:
     teams = list(user.teams.filter(is_active=True)[:2])
     return teams[0] if len(teams) == 1 else None
@@ -250,12 +271,7 @@ def entity_create(
     clean_emails = _clean_emails(emails, errors)
     clean_phones = _clean_phones(phones, errors)
     clean_addresses = _clean_addresses(addresses)
-    try:
-        custom_values = values_clean(target="entity", data=custom or {})
-    except ValidationError as error:
-        for key, messages in error.message_dict.items():
-            errors.add(f"custom.{key}", ValidationError(messages))
-        custom_values = {}
+    custom_values = _custom_values(target="entity", custom=custom, errors=errors) or {}
     errors.raise_if_any()
 
     owner = data.pop("owner", None)
@@ -304,13 +320,11 @@ def entity_update(
     data = _clean_entity_data(data, errors, user=user, exclude_pk=entity.pk)
     clean_emails = _clean_emails(emails, errors) if emails is not None else None
     clean_phones = _clean_phones(phones, errors) if phones is not None else None
-    if custom is not None:
-        try:
-            cleaned = values_clean(target="entity", data=custom, partial=True)
-            data["custom"] = values_merge(current=entity.custom, cleaned=cleaned)
-        except ValidationError as error:
-            for key, messages in error.message_dict.items():
-                errors.add(f"custom.{key}", ValidationError(messages))
+    merged = _custom_values(
+        target="entity", custom=custom, errors=errors, current=entity.custom, partial=True
+    )
+    if merged is not None:
+        data["custom"] = merged
     errors.raise_if_any()
     if "owner" in data or "team" in data:
         entity_assign(
@@ -419,12 +433,7 @@ def contact_create(
     data = _clean_contact_data(data, errors)
     clean_emails = _clean_emails(emails, errors)
     clean_phones = _clean_phones(phones, errors)
-    try:
-        custom_values = values_clean(target="contact", data=custom or {})
-    except ValidationError as error:
-        for key, messages in error.message_dict.items():
-            errors.add(f"custom.{key}", ValidationError(messages))
-        custom_values = {}
+    custom_values = _custom_values(target="contact", custom=custom, errors=errors) or {}
     errors.raise_if_any()
     contact = Contact(
         entity=entity,
@@ -456,13 +465,11 @@ def contact_update(
     data = _clean_contact_data(data, errors)
     clean_emails = _clean_emails(emails, errors) if emails is not None else None
     clean_phones = _clean_phones(phones, errors) if phones is not None else None
-    if custom is not None:
-        try:
-            cleaned = values_clean(target="contact", data=custom, partial=True)
-            data["custom"] = values_merge(current=contact.custom, cleaned=cleaned)
-        except ValidationError as error:
-            for key, messages in error.message_dict.items():
-                errors.add(f"custom.{key}", ValidationError(messages))
+    merged = _custom_values(
+        target="contact", custom=custom, errors=errors, current=contact.custom, partial=True
+    )
+    if merged is not None:
+        data["custom"] = merged
     errors.raise_if_any()
     if data.get("email_opt_in") and not contact.email_opt_in:
         data["email_opt_in_at"] = timezone.now()
