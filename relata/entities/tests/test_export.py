@@ -9,13 +9,13 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
 from openpyxl import load_workbook
 
 from relata.customfields.services import field_definition_create
 from relata.entities import services
 from relata.entities.io import export_contacts, export_entities
-from relata.entities.models import Entity, EntityKind, KindMeaning, Sector, Source, Zone
+from relata.entities.models import Entity, Sector, Source, Zone
+from relata.entities.tests.io_support import io_url
 
 pytestmark = pytest.mark.django_db
 
@@ -42,27 +42,6 @@ ENTITY_HEADER = [
     "Tags",
     "Active",
 ]
-
-
-def io_url(name: str) -> str:
-    try:
-        return reverse(f"entities:entities_io:{name}")
-    except NoReverseMatch:
-        return reverse(f"entities_io:{name}")
-
-
-@pytest.fixture
-def customer(db):
-    return EntityKind.objects.create(
-        code="customer", label_en="Customer", label_es="Cliente", meaning=KindMeaning.CUSTOMER
-    )
-
-
-@pytest.fixture
-def prospect(db):
-    return EntityKind.objects.create(
-        code="prospect", label_en="Prospect", label_es="Cliente potencial"
-    )
 
 
 def csv_rows(response) -> list[list[str]]:

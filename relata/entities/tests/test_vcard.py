@@ -9,13 +9,14 @@ import re
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from relata.entities import services, vcard
 from relata.entities.io.vcards import contact_uid, rows_from_cards
-from relata.entities.models import Contact, EntityKind, KindMeaning
+from relata.entities.models import Contact
+from relata.entities.tests.io_support import io_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 FOLDED_30 = (
     "BEGIN:VCARD\r\n"
@@ -34,41 +35,6 @@ FOLDED_30 = (
     "\t varias líneas\\, como manda el RFC\r\n"
     "END:VCARD\r\n"
 )
-
-
-def io_url(name: str, *args) -> str:
-    try:
-        return reverse(f"entities:entities_io:{name}", args=args)
-    except NoReverseMatch:
-        return reverse(f"entities_io:{name}", args=args)
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def step(client, django_capture_on_commit_callbacks):
-    """Make a request that starts a background job, let the job run (tests run Huey
-    inline once the transaction would commit), and return the page that follows: the
-    report, or the redirect after a successful import."""
-
-    def step(url: str, method: str = "get"):
-        with django_capture_on_commit_callbacks(execute=True):
-            first = getattr(client, method)(url)
-        assert first.status_code in (200, 302)
-        return client.get(url)
-
-    return step
-
-
-@pytest.fixture
-def customer(db):
-    return EntityKind.objects.create(
-        code="customer", label_en="Customer", label_es="Cliente", meaning=KindMeaning.CUSTOMER
-    )
 
 
 @pytest.fixture
