@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -65,26 +65,9 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
-def _first_url(*names: str) -> str:
-    """Return the address of the first URL name that exists, or "".
-
-    Import/export, duplicates and segments plug in under their own namespaces; the list
-    links to them without breaking while one is missing or renamed.
-    """
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return ""
-
-
 def export_url(query: str) -> str:
     """Return the export address for the list's current query string."""
-    base = (
-        _first_url("entities:entities_io:export", "entities_io:export", "entities:export")
-        or f"{reverse('entities:list')}import/export/"
-    )
+    base = reverse("entities:entities_io:export")
     return f"{base}?{query}" if query else base
 
 
@@ -137,9 +120,9 @@ def entity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "export_url": export_url(query.urlencode()),
         "export_xlsx_url": export_url(xlsx_query.urlencode()),
         "list_url": request.get_full_path(),
-        "import_url": _first_url("entities:entities_io:import_start"),
-        "duplicates_url": _first_url("entities:entities_dedup:list"),
-        "segments_url": _first_url("entities:entities_segments:list"),
+        "import_url": reverse("entities:entities_io:import_start"),
+        "duplicates_url": reverse("entities:entities_dedup:list"),
+        "segments_url": reverse("entities:entities_segments:list"),
     }
     if permissions.can_write(request.user):
         context["assign_form"] = BulkAssignForm(user=request.user)

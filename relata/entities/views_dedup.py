@@ -27,7 +27,7 @@ from relata.entities.merge import entity_merge
 from relata.entities.models import Address, Contact, EmailAddress, Entity, PhoneNumber
 
 PAGE_SIZE = 25
-DEFAULT_NS = "entities:entities_dedup"
+NS = "entities:entities_dedup"  # as included by relata/entities/urls.py
 RECENT_CHOICES = (200, 500, 1000)
 EMPTY = "—"
 
@@ -43,14 +43,8 @@ def duplicate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "entities/dedup/duplicate_list.html",
-        {"page_obj": page, "recent": scan, "recent_choices": RECENT_CHOICES, "ns": _ns(request)},
+        {"page_obj": page, "recent": scan, "recent_choices": RECENT_CHOICES, "ns": NS},
     )
-
-
-def _ns(request: AuthenticatedHttpRequest) -> str:
-    """Return this module's URL namespace as included (``entities:entities_dedup``)."""
-    match = request.resolver_match
-    return match.namespace if match and match.namespace else DEFAULT_NS
 
 
 def _entity(request: AuthenticatedHttpRequest, raw: Any) -> Entity:
@@ -179,7 +173,7 @@ def merge(request: AuthenticatedHttpRequest) -> HttpResponse:
             "errors": errors,
             "can_merge": can_merge and a.pk != b.pk,
             "survivor": request.POST.get("survivor", str(a.pk)),
-            "ns": _ns(request),
+            "ns": NS,
         },
         status=400 if errors else 200,
     )
@@ -219,6 +213,6 @@ def duplicate_check(request: AuthenticatedHttpRequest) -> HttpResponse:
             "candidates": visible,
             "hidden": hidden_message(candidates),
             "exclude": exclude if exclude.isdigit() else "",
-            "ns": _ns(request),
+            "ns": NS,
         },
     )

@@ -8,7 +8,6 @@ and the step's state in the session, under the upload's uuid (see
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import uuid
 from typing import Any
@@ -19,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -78,38 +77,21 @@ def _target(value: str | None) -> str:
     return value if value in TARGETS else ENTITY
 
 
-def _first_url(*candidates: tuple[str, tuple[Any, ...]]) -> str:
-    """Return the first URL that exists: the entity pages are another module's, and may
-    not be there yet."""
-    for name, args in candidates:
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return reverse("home")
-
-
 def _list_url(target: str) -> str:
-    if target == ENTITY:
-        return _first_url(("entities:list", ()), ("core:area", ("entities",)))
-    return _first_url(("entities:contact_list", ()), ("core:area", ("contacts",)))
+    return reverse("entities:list" if target == ENTITY else "entities:contact_list")
 
 
-def _ns(request: AuthenticatedHttpRequest) -> str:
-    """Return the namespace these pages answer under: ``entities_io`` included on its own,
-    ``entities:entities_io`` included by the entity pages."""
-    match = request.resolver_match
-    return match.namespace if match and match.namespace else "entities_io"
+NS = "entities:entities_io"  # as included by relata/entities/urls.py
 
 
 def _url(request: AuthenticatedHttpRequest, name: str, *args: Any) -> str:
-    return reverse(f"{_ns(request)}:{name}", args=args)
+    return reverse(f"{NS}:{name}", args=args)
 
 
 def _render(
     request: AuthenticatedHttpRequest, template: str, context: dict[str, Any]
 ) -> HttpResponse:
-    return render(request, template, {**context, "ns": _ns(request)})
+    return render(request, template, {**context, "ns": NS})
 
 
 def _pending(request: AuthenticatedHttpRequest, token: uuid.UUID) -> tuple[uploads.Upload, dict]:
@@ -406,8 +388,7 @@ def vcard_preview(request: AuthenticatedHttpRequest, token: uuid.UUID) -> HttpRe
         entity = visible.filter(pk=state["entity"]).first()
     done_url = _list_url(CONTACT)
     if entity is not None:
-        with contextlib.suppress(NoReverseMatch):
-            done_url = entity.get_absolute_url()
+        done_url = entity.get_absolute_url()
     return _run_page(
         request,
         upload,
