@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "relata.core",
     "relata.customfields",
     "relata.entities",
+    "relata.actions",
     "relata.api",
     "django.contrib.admin",
     "django.contrib.auth",

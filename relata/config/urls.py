@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("relata.core.urls")),
     path("settings/fields/", include("relata.customfields.urls")),
     path("entities/", include("relata.entities.urls")),
+    path("", include("relata.actions.urls")),
 ]
 
 handler403 = "relata.core.errors.permission_denied"

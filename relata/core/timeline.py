@@ -36,7 +36,8 @@ class TimelineEvent:
     url: str = ""
 
 
-Provider = Callable[[models.Model, int], Iterable[TimelineEvent]]
+# A provider gets the record, the limit and the viewer, whose permissions it applies.
+Provider = Callable[[models.Model, int, User | None], Iterable[TimelineEvent]]
 _providers: list[Provider] = []
 
 _KIND = {
@@ -104,10 +105,16 @@ def history_events(obj: models.Model, limit: int = 50) -> list[TimelineEvent]:
     return events
 
 
-def timeline_for(obj: models.Model, limit: int = 50) -> list[TimelineEvent]:
-    """Return every event about ``obj`` from every provider, newest first."""
+def timeline_for(
+    obj: models.Model, limit: int = 50, *, user: User | None = None
+) -> list[TimelineEvent]:
+    """Return every event about ``obj`` from every provider, newest first.
+
+    ``user`` is the viewer: providers of records with their own permissions (actions)
+    show only what that user may see, and nothing without one.
+    """
     events = history_events(obj, limit)
     for provider in _providers:
-        events.extend(provider(obj, limit))
+        events.extend(provider(obj, limit, user))
     events.sort(key=lambda e: e.when, reverse=True)
     return events[:limit]

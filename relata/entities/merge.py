@@ -324,7 +324,9 @@ def entity_merges(*, entity: Entity, limit: int = 50) -> list[EntityMerge]:
 
 
 @timeline.register
-def merge_events(obj: models.Model, limit: int) -> list[timeline.TimelineEvent]:
+def merge_events(
+    obj: models.Model, limit: int, user: User | None = None
+) -> list[timeline.TimelineEvent]:
     """Show each merge on the survivor's timeline."""
     if not isinstance(obj, Entity) or obj.pk is None:
         return []

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relata.core import permissions
+from relata.core.panels import render_panels
 from relata.core.timeline import timeline_for
 from relata.core.types import AuthenticatedHttpRequest
 from relata.customfields import selectors as field_selectors
@@ -274,7 +275,8 @@ def _detail_context(request: AuthenticatedHttpRequest, entity: Entity) -> dict[s
         ),
         "contacts": contacts[:CONTACTS_ON_DETAIL],
         "contact_count": contacts.count(),
-        "events": timeline_for(entity, limit=TIMELINE_LIMIT),
+        "events": timeline_for(entity, limit=TIMELINE_LIMIT, user=request.user),
+        "panels": render_panels("entity_detail", request, entity),
     }
 
 

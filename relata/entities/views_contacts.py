@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from relata.core import permissions
+from relata.core.panels import render_panels
 from relata.core.timeline import timeline_for
 from relata.core.types import AuthenticatedHttpRequest
 from relata.customfields import selectors as field_selectors
@@ -63,7 +64,8 @@ def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 definitions=field_selectors.field_definitions(target=Target.CONTACT),
                 values=contact.custom,
             ),
-            "events": timeline_for(contact),
+            "events": timeline_for(contact, user=request.user),
+            "panels": render_panels("contact_detail", request, contact),
         },
     )
 

@@ -51,7 +51,7 @@ def test_registered_providers_are_merged(admin_user):
     team = services.team_create(user=admin_user, name="East")
     later = team.created_at + datetime.timedelta(days=1)
 
-    def provider(obj, limit):
+    def provider(obj, limit, user):
         return [timeline.TimelineEvent(when=later, who=None, kind="note", title="A note")]
 
     timeline.register(provider)
