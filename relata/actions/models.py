@@ -153,6 +153,8 @@ class Action(OwnedModel):
         m2m_fields=[attendee_users, attendee_contacts],
     )
 
+    # Attending users see the meeting (on their agenda too); they do not change it.
+    VIEWERS_FIELD: ClassVar[str] = "attendee_users"
     ICAL_FIELDS: ClassVar[tuple[str, ...]] = (
         "subject",
         "description",

@@ -15,6 +15,8 @@ Rules
 
 A model takes part by inheriting :class:`relata.core.models.OwnedModel` (fields
 ``owner`` and ``team``) or by naming its own fields in ``OWNER_FIELD`` / ``TEAM_FIELD``.
+A model may also name a many-to-many to users in ``VIEWERS_FIELD`` (a meeting's attending
+users): those users see the record too, without being able to change it.
 """
 
 from __future__ import annotations
@@ -96,7 +98,27 @@ def visible_q(user: User, model: type[models.Model]) -> models.Q:
     q = models.Q(**{f"{owner_field}__in": sorted({user.pk, *team_member_ids(user)})})
     if teams and team_field:
         q |= models.Q(**{f"{team_field}__in": sorted(teams)})
+    viewers = getattr(model, "VIEWERS_FIELD", None)
+    if viewers:
+        q |= models.Q(pk__in=_viewed_ids(user, model, viewers))
     return q
+
+
+def _viewed_ids(user: User, model: type[models.Model], viewers: str) -> list[int]:
+    """Return the ids of ``model`` rows whose ``viewers`` include ``user``.
+
+    A list rather than a subquery, for the same reason as the owner and team lists; a
+    person attends hundreds of meetings, not millions. Not cached: attendance changes
+    within a request (a service adds an attendee, then checks).
+    """
+    field = model._meta.get_field(viewers)
+    assert isinstance(field, models.ManyToManyField)
+    through: Any = field.remote_field.through
+    return list(
+        through.objects.filter(**{field.m2m_reverse_field_name(): user.pk}).values_list(
+            field.m2m_field_name(), flat=True
+        )
+    )
 
 
 def team_member_ids(user: User) -> frozenset[int]:
@@ -147,11 +169,15 @@ def can_view(user: User, obj: models.Model) -> bool:
     teams = team_ids(user)
     if team_id is not None and team_id in teams:
         return True
-    if owner_id is None or not teams:
-        return False
-    from relata.core.models import User as UserModel
+    if owner_id is not None and teams:
+        from relata.core.models import User as UserModel
 
-    return UserModel.objects.filter(pk=owner_id, teams__in=teams).exists()
+        if UserModel.objects.filter(pk=owner_id, teams__in=teams).exists():
+            return True
+    viewers = getattr(type(obj), "VIEWERS_FIELD", None)
+    if viewers and obj.pk is not None:
+        return getattr(obj, viewers).filter(pk=user.pk).exists()
+    return False
 
 
 def can_change(user: User, obj: models.Model) -> bool:
