@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RELATA_DATA_DIR ?= var
 export RELATA_DATA_DIR
 
-.PHONY: run test lint bench messages clean venv dev-deps
+.PHONY: run test lint bench bench-cards messages clean venv dev-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ messages: dev-deps
 
 bench: dev-deps
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cards/run.py
+
+# Business-card recognition alone: field precision/recall and seconds per card.
+bench-cards: dev-deps
+	$(BIN)/python bench/cards/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

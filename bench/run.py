@@ -40,6 +40,9 @@ ENTITY_URLS = [
     "/api/v1/entities/?kind={kind}&zone={zone}",
     "/api/v1/entities/?search={word}",
 ]
+# The agenda (issue 4): a week of the viewer's calendar, the action list, an entity page
+# with its actions panel, the API list and the viewer's iCalendar feed. Built by name at
+# run time from ``action_urls``.
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -107,6 +110,37 @@ def entity_urls() -> list[str]:
     ]
 
 
+def action_urls(viewer) -> list[str]:  # type: ignore[no-untyped-def]
+    """Return the agenda URLs for ``viewer``: this week, their list, an entity, the feed."""
+    import datetime
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from relata.actions.models import Action
+    from relata.actions.services import calendar_feed_renew
+
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    sunday = monday + datetime.timedelta(days=7)
+    week = f"start={monday.isoformat()}T00:00:00&end={sunday.isoformat()}T00:00:00"
+    busiest = (
+        Action.objects.filter(owner=viewer).values_list("entity_id", flat=True).first()
+        or Action.objects.values_list("entity_id", flat=True).first()
+    )
+    urls = [
+        reverse("actions:agenda"),
+        f"{reverse('actions:agenda_events')}?{week}",
+        reverse("actions:list"),
+        f"{reverse('actions:list')}?status=planned",
+        f"/api/v1/actions/?start_after={monday.isoformat()}",
+    ]
+    if busiest:
+        urls.append(reverse("entities:detail", args=[busiest]))
+    token = calendar_feed_renew(user=viewer)
+    urls.append(reverse("actions:feed", args=[token]))
+    return urls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=200, help="requests per URL (default 200)")
@@ -117,7 +151,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--suite",
-        choices=["core", "entities"],
+        choices=["core", "entities", "actions"],
         default="core",
         help="which URLs: the foundation's pages, or the entity list (default core)",
     )
@@ -182,11 +216,16 @@ def main() -> None:
             if agent is not None:
                 viewers.append(("agent", agent))
 
+        if args.suite == "actions":
+            agent = User.objects.filter(role=Role.AGENT, teams__isnull=False).order_by("pk").first()
+            if agent is not None:
+                viewers.append(("agent", agent))
+
         rows = []
         for who, viewer in viewers:
             client = Client()
             client.force_login(viewer)
-            for url in urls:
+            for url in action_urls(viewer) if args.suite == "actions" else urls:
                 timings, status = measure(client, url, args.n, args.warmup)
                 rows.append(
                     (
@@ -205,6 +244,11 @@ def main() -> None:
             from relata.entities.models import Contact, Entity
 
             sizes = f"   entities: {Entity.objects.count()}   contacts: {Contact.objects.count()}"
+        if args.suite == "actions":
+            from relata.actions.models import Action
+            from relata.entities.models import Entity
+
+            sizes = f"   entities: {Entity.objects.count()}   actions: {Action.objects.count()}"
         lines = [
             f"Relata latency, Django test client — {datetime.now():%Y-%m-%d %H:%M}",
             f"Database: {vendor}   users: {users}   demo seed: {args.seed}{sizes}",

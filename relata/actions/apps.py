@@ -8,5 +8,6 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Commercial actions and agenda")
 
     def ready(self) -> None:
-        # Registered on import: timeline events of entities and contacts, and search.
-        from relata.actions import search, timeline  # noqa: F401
+        # Registered on import: timeline events of entities and contacts, search, and the
+        # "Actions" panels of the entity and contact pages.
+        from relata.actions import panels, search, timeline  # noqa: F401

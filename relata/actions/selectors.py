@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from relata.actions.models import Action, ActionStatus, ActionType
 from relata.core import permissions
@@ -43,6 +44,13 @@ def action_get(*, user: User, pk: int) -> Action:
     return action_queryset(user=user).get(pk=pk)
 
 
+def _moment(value: datetime.datetime | datetime.date) -> datetime.datetime:
+    """Return a date as the aware midnight that starts it in the current time zone."""
+    if isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.combine(value, datetime.time(), tzinfo=timezone.get_current_timezone())
+
+
 def action_list(
     *,
     user: User,
@@ -75,13 +83,9 @@ def action_list(
     if statuses:
         qs = qs.filter(status__in=statuses)
     if start_from is not None:
-        qs = (
-            qs.filter(end__gt=start_from)
-            if isinstance(start_from, datetime.datetime)
-            else qs.filter(end__date__gt=start_from)
-        )
+        qs = qs.filter(end__gt=_moment(start_from))
     if start_to is not None:
-        qs = qs.filter(start__lt=start_to)
+        qs = qs.filter(start__lt=_moment(start_to))
     if search:
         qs = qs.filter(
             Q(subject__icontains=search)

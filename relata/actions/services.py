@@ -122,7 +122,12 @@ def _clean_times(data: dict[str, Any], action_type: ActionType | None) -> None:
     if data.get("all_day"):
         local = timezone.localtime(start) if timezone.is_aware(start) else start
         day = local.date()
-        last = (timezone.localtime(end) if end and timezone.is_aware(end) else end or local).date()
+        local_end = timezone.localtime(end) if end and timezone.is_aware(end) else end or local
+        last = local_end.date()
+        if local_end.time() == datetime.time() and last > day:
+            # A midnight end is exclusive (as stored, and as calendars send it): the
+            # last day is the one before; otherwise each save would add a day.
+            last -= datetime.timedelta(days=1)
         last = max(last, day)
         tz = timezone.get_current_timezone()
         data["start"] = datetime.datetime.combine(day, datetime.time(), tzinfo=tz)
@@ -152,6 +157,15 @@ def _check_links(user: User, data: dict[str, Any]) -> None:
         errors["subject"] = _("Enter a subject.")
     if errors:
         raise ValidationError(errors)
+
+
+def _check_attendees(user: User, contacts: Iterable[Contact] | None) -> None:
+    """Refuse attending contacts the user may not see: they would be sent invitations."""
+    hidden = [c for c in contacts or () if not permissions.can_view(user, c)]
+    if hidden:
+        raise ValidationError(
+            {"attendee_contacts": _("You cannot see %(contact)s.") % {"contact": hidden[0]}}
+        )
 
 
 def _set_attendees(
@@ -201,6 +215,7 @@ def action_create(
     permissions.ensure(permissions.can_write(user))
     data = dict(data)
     _check_links(user, data)
+    _check_attendees(user, attendee_contacts)
     action_type: ActionType | None = data.get("type")
     _clean_times(data, action_type)
     owner = data.pop("owner", None)
@@ -245,11 +260,14 @@ def action_update(
     """Change an action's fields; fields absent from ``data`` stay as they are."""
     ensure_editable(user, action)
     data = {k: v for k, v in data.items() if k in (*ACTION_FIELDS, "outcome", "result_notes")}
-    merged = {name: getattr(action, name) for name in ("entity", "contact", "type")}
-    merged.update({k: v for k, v in data.items() if k in ("entity", "contact", "type")})
-    _check_links(user, {**merged, **{k: v for k, v in data.items() if k == "subject"}})
     if "type" in data and data["type"] == action.type:
         data.pop("type")
+    merged = {name: getattr(action, name) for name in ("entity", "contact", "type")}
+    merged.update({k: v for k, v in data.items() if k in ("entity", "contact", "type")})
+    # The type is checked only when it changes: an action keeps a type no longer in use.
+    checked = {k: v for k, v in merged.items() if k != "type" or "type" in data}
+    _check_links(user, {**checked, **{k: v for k, v in data.items() if k == "subject"}})
+    _check_attendees(user, attendee_contacts)
     if {"start", "end", "all_day"} & data.keys():
         times = {
             "start": data.get("start", action.start),
@@ -388,14 +406,18 @@ def action_reassign(
             allowed,
             _("You cannot give “%(subject)s” to that user.") % {"subject": action.subject},
         )
+        # Each action's own team (not the previous action's) when only an owner is given.
+        new_team = team
         if owner is not None and team is None:
-            team = action.team if action.team_id in _team_ids_of(owner) else _default_team(owner)
+            new_team = (
+                action.team if action.team_id in _team_ids_of(owner) else _default_team(owner)
+            )
         if (action.owner_id, action.team_id) == (
             getattr(owner, "pk", None),
-            getattr(team, "pk", None),
+            getattr(new_team, "pk", None),
         ):
             continue
-        action.owner, action.team = owner, team
+        action.owner, action.team = owner, new_team
         action.sequence += 1
         set_history_user(action, user)
         action.save(update_fields=["owner", "team", "sequence", "updated_at"])
@@ -418,7 +440,18 @@ def action_take(*, user: User, action: Action) -> Action:
 
 @transaction.atomic
 def action_delete(*, user: User, action: Action) -> None:
+    """Delete an action. A meeting whose invitations are out must be cancelled first, so
+    that the attendees' calendars are told before the record (and its UID) is gone."""
     ensure_editable(user, action)
+    if action.invitations.filter(cancelled=False).exists():
+        raise ValidationError(
+            {
+                "status": _(
+                    "Invitations to this meeting were sent: cancel it first, so that the "
+                    "attendees' calendars drop it, then delete it."
+                )
+            }
+        )
     set_history_user(action, user)
     action.delete()
 

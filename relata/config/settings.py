@@ -38,11 +38,15 @@ def _trial_secret_key() -> str:
 SECRET_KEY = env.str("SECRET_KEY", default="") or _trial_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The address users open Relata at (https://crm.example.com): links in emails and calendars
+# sent by the background worker, which has no request to take it from.
+RELATA_URL = env.str("RELATA_URL", default="").rstrip("/")
 
 INSTALLED_APPS = [
     "relata.core",
     "relata.customfields",
     "relata.entities",
+    "relata.cards",
     "relata.actions",
     "relata.api",
     "django.contrib.admin",
@@ -96,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "relata.core.context_processors.navigation",
+                "relata.core.context_processors.notifications",
             ],
         },
     },

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("relata.core.urls")),
     path("settings/fields/", include("relata.customfields.urls")),
     path("entities/", include("relata.entities.urls")),
+    path("cards/", include("relata.cards.urls")),
     path("", include("relata.actions.urls")),
 ]
 

@@ -1,4 +1,5 @@
-"""Template context shared by every page: the navigation of all product areas."""
+"""Template context shared by every page: the navigation of all product areas and the
+number of unread notifications shown on the bell."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from relata.core import permissions
+from relata.core.models import Notification
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), "house", "home"),
     NavItem("entities", _("Entities"), "building", "entities:list"),
     NavItem("contacts", _("Contacts"), "person-vcard", "entities:contact_list"),
-    NavItem("agenda", _("Agenda"), "calendar-week", "core:area", ("agenda",)),
+    NavItem("agenda", _("Agenda"), "calendar-week", "actions:agenda"),
     NavItem("cases", _("Cases"), "briefcase", "core:area", ("cases",)),
     NavItem("forecast", _("Forecast"), "graph-up-arrow", "core:area", ("forecast",)),
     NavItem("campaigns", _("Campaigns"), "megaphone", "core:area", ("campaigns",)),
@@ -57,6 +59,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             if name.startswith("contact")
             else "entities"
         )
+    if match and match.namespaces[:1] == ["actions"] and not current:
+        name = match.url_name or ""
+        # Action types are settings; the rest (the calendar subscription and reminders
+        # too, which the agenda page links to) belongs to the agenda.
+        current = "settings" if name.startswith("type_") else "agenda"
     if match and not current:
         current = "settings" if match.namespace in SETTINGS_NAMESPACES else match.url_name or ""
     return {
@@ -64,4 +71,20 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_current": current,
         "can_configure": permissions.can_configure(user),
         "can_write": permissions.can_write(user),
+    }
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """Return the user's unread notification count for the top bar's bell.
+
+    Lazy: the count (one query on the ``user, read_at`` index) runs only when a template
+    shows it, not for fragments and pages without the top bar.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "notifications_unread": SimpleLazyObject(
+            lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
+        )
     }

@@ -7,12 +7,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relata.core import permissions
 from relata.core.effects import on_commit
 from relata.core.history import set_history_user
-from relata.core.models import PARAMETER_FIELDS, CrmParameters, Role, Team, User
+from relata.core.models import PARAMETER_FIELDS, CrmParameters, Notification, Role, Team, User
 from relata.core.selectors import parameters_cache_clear, parameters_get
 
 
@@ -162,3 +163,14 @@ def administrator_ensure(*, username: str = "admin", email: str = "") -> str | N
         user.save(update_fields=["is_superuser"])
     parameters_get()
     return password
+
+
+def notifications_mark_read(*, user: User, pks: list[int] | None = None) -> int:
+    """Mark the user's unread notifications read (only ``pks`` when given); return how many.
+
+    Filtering by ``user`` is what keeps anyone from touching another user's notifications.
+    """
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pks is not None:
+        unread = unread.filter(pk__in=pks)
+    return unread.update(read_at=timezone.now())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relata.core import views
+from relata.core import views, views_notifications
 
 app_name = "core"
 urlpatterns = [
@@ -17,4 +17,20 @@ urlpatterns = [
     path("settings/users/new/", views.user_edit, name="user_create"),
     path("settings/users/<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("profile/", views.profile, name="profile"),
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path(
+        "notifications/read/",
+        views_notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<int:pk>/open/",
+        views_notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        views_notifications.notification_read,
+        name="notification_read",
+    ),
 ]
