@@ -5,7 +5,8 @@ WebP or HEIC/HEIF picture of a sensible size: too many bytes, too many pixels (a
 "decompression bomb"), a truncated or corrupt file. Preparing turns a phone photo into a
 flat, upright, high-contrast grey image: EXIF orientation, the card cut out of the
 background and straightened when its four corners are found, the remaining skew measured
-and undone, and the contrast evened out (CLAHE).
+and undone, light-on-dark bands inverted, the background divided out (tints, shadows),
+blurred photos sharpened and the contrast evened out (CLAHE).
 """
 
 from __future__ import annotations
@@ -19,14 +20,10 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
-try:  # HEIC/HEIF (iPhone photos) when pillow-heif is installed.
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-    HEIF_SUPPORTED = True
-except ImportError:  # pragma: no cover - pillow-heif is a dependency
-    HEIF_SUPPORTED = False
+# HEIC/HEIF, the format of iPhone photos.
+register_heif_opener()
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is no business card

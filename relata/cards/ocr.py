@@ -111,15 +111,14 @@ def _overlap(a: Line, b: Line) -> float:
     return width * height / max(a.width * a.height, 1)
 
 
-def restore_accents(lines: list[Line], gray: np.ndarray) -> list[Line]:
+def restore_accents(lines: list[Line], spanish: list[Line]) -> list[Line]:
     """Put back the accents and ñ that the English model dropped ("Ibanez" → "Ibáñez").
 
     With Spanish and English together Tesseract reads "@" reliably but sometimes takes a
     Spanish word for an English one without its accents; Spanish alone keeps the accents
-    but reads "@" as "O". So the page is read again in Spanish alone, and a word is taken
-    from that reading only when it is the same word but for its accents.
+    but reads "@" as "O". So the page is also read in Spanish alone (``spanish``), and a
+    word is taken from that reading only when it is the same word but for its accents.
     """
-    spanish = recognise_lines(gray, lang=SPANISH)
     for line in lines:
         if "@" in line.text:
             continue

@@ -110,18 +110,6 @@ class Fields:
             "tax_id": self.tax_id,
         }
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Fields:
-        phones = [Phone(**phone) for phone in data.get("phones", [])]
-        values = {name: data.get(name, "") for name in FIELDS if name not in ("emails", "phones")}
-        return cls(
-            **values,
-            emails=list(data.get("emails", [])),
-            phones=phones,
-            address_parts=dict(data.get("address_parts", {})),
-            source=data.get("source", "ocr"),
-        )
-
     def merge(self, other: Fields) -> Fields:
         """Fill the empty fields from ``other``; add its emails and phones not yet here."""
         for name in ("given_name", "family_name", "job_title", "company", "website", "tax_id"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,17 +73,23 @@ def recognise(image: Image.Image, *, region: str = "ES") -> Recognition:
     start = time.perf_counter()
     gray, notes = imaging.prepare(image)
     original = cv2.cvtColor(np.asarray(imaging.upright(image)), cv2.COLOR_RGB2GRAY)
-    qr_text = ocr.decode_qr(gray, original)
+    # The Spanish-only reading runs beside the main one: Tesseract is a separate process,
+    # so on two CPUs the two readings take the time of one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        spanish = pool.submit(ocr.recognise_lines, gray, ocr.SPANISH) if ACCENT_PASS else None
+        qr_text = ocr.decode_qr(gray, original)
+        lines = ocr.recognise_lines(gray)
+        spanish_lines = spanish.result() if spanish is not None else []
     qr_fields = parse_qr(qr_text, region) if qr_text else None
-    lines = ocr.recognise_lines(gray)
     if _mean_confidence(lines) < LOW_CONFIDENCE or len(lines) < 3:
         turned = _turn_by_osd(gray)
         if turned is not None:
             retry = ocr.recognise_lines(turned)
             if _mean_confidence(retry) > _mean_confidence(lines):
                 lines, notes["turned_by_osd"] = retry, True
-    if lines and ACCENT_PASS:
-        lines = ocr.restore_accents(lines, gray)
+                spanish_lines = ocr.recognise_lines(turned, ocr.SPANISH) if ACCENT_PASS else []
+    if lines and spanish_lines:
+        lines = ocr.restore_accents(lines, spanish_lines)
     text_fields = parse_lines(lines, region)
     fields = qr_fields.merge(text_fields) if qr_fields is not None else text_fields
     return Recognition(

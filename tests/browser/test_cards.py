@@ -59,9 +59,38 @@ def test_scan_a_card_review_and_save_the_contact(page, live_server, crm, screen)
     # The contact page keeps the card.
     expect(page.locator("h1")).to_have_text("Lucía Ibáñez Ortega")
     expect(page.locator("#contact-entity")).to_contain_text("Aceros del Norte S.L.")
-    expect(page.locator("#card-scan-panel img")).to_be_visible()
-    assert page.locator("#card-scan-panel img").evaluate("img => img.naturalWidth") == 1050
+    photo = page.locator("#card-scan-panel img")
+    photo.scroll_into_view_if_needed()  # the picture loads lazily
+    expect(photo).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+    )
+    assert photo.evaluate("img => img.naturalWidth") == 1050
     assert_layout(page, screen)
     contact = Contact.objects.get()
     assert contact.job_title == "Directora Comercial Norte"
     assert CardScan.objects.get().contact == contact
+
+
+def test_progress_is_shown_until_the_worker_has_read_the_card(page, live_server, crm):
+    """Without an immediate queue the page waits, polling, and moves on by itself."""
+    from huey.contrib.djhuey import HUEY
+
+    from relata.cards import services
+    from relata.cards.models import CardScan
+
+    HUEY.immediate = False  # queued for a worker that the test plays itself
+    try:
+        log_in(page, live_server, "alex")
+        page.goto(f"{live_server.url}/cards/")
+        page.get_by_label("Photo of the card").set_input_files(str(CARD))
+        page.locator("#scan-submit").click()
+
+        expect(page.locator("h1")).to_have_text("Reading the card…")
+        expect(page.locator("#scan-progress")).to_contain_text("Waiting to be read")
+        services.card_scan_run(scan_id=CardScan.objects.get().pk)  # the worker's job
+
+        expect(page.locator("h1")).to_have_text("Check the scanned contact")
+        expect(page.get_by_label("Last name")).to_have_value("Ibáñez Ortega")
+    finally:
+        HUEY.immediate = True

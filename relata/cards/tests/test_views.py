@@ -238,6 +238,23 @@ def test_agent_sees_only_own_scans(client, agent, other_agent, manager, admin_us
     assert client.get(scan.get_absolute_url()).status_code == 200
 
 
+def test_scan_started_from_an_entity_proposes_that_entity(
+    client, agent, kinds, django_capture_on_commit_callbacks
+):
+    from relata.entities.services import entity_create
+
+    entity = entity_create(user=agent, data={"kind": kinds["customer"], "legal_name": "Acme"})
+    client.force_login(agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, jpeg_bytes(), entity=entity.pk)
+    review = client.get(response["Location"])
+
+    assert response["Location"].endswith(f"?entity={entity.pk}")
+    assert review.context["form"].initial["entity"] == str(entity.pk)
+    assert "Acme (chosen)" in review.content.decode()
+
+
 def test_links_to_the_scan_page_from_the_contacts(client, agent, kinds):
     from relata.entities.services import entity_create
 
