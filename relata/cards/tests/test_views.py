@@ -265,4 +265,10 @@ def test_links_to_the_scan_page_from_the_contacts(client, agent, kinds):
     form = client.get(reverse("entities:contact_create", args=[entity.pk])).content.decode()
 
     assert f'href="{reverse("cards:new")}"' in listing
-    assert f'href="{reverse("cards:new")}?entity={entity.pk}"' in form
+    # The new-contact form uploads a photo itself, for the entity it is adding to.
+    upload_form = re.search(r'<form[^>]+id="scan-card-form".*?</form>', form, re.S)
+    assert upload_form is not None
+    assert f'action="{reverse("cards:new")}"' in upload_form[0]
+    assert 'enctype="multipart/form-data"' in upload_form[0]
+    assert f'name="entity" value="{entity.pk}"' in upload_form[0]
+    assert 'capture="environment"' in upload_form[0]
