@@ -124,7 +124,8 @@
       info.el.title = `${props.type} · ${props.entity}${props.owner ? ` · ${props.owner}` : ""}`;
       info.el.dataset.actionId = info.event.id;
       const title = info.el.querySelector(".fc-event-title, .fc-list-event-title a");
-      if (title && props.entity) {
+      // The month's one-line events have no room for the entity; the tooltip has it.
+      if (title && props.entity && !info.view.type.startsWith("dayGrid")) {
         const entity = document.createElement("div");
         entity.className = "fc-event-entity";
         entity.textContent = props.entity;
