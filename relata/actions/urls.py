@@ -19,6 +19,7 @@ urlpatterns: list = [
     path("actions/<int:pk>/complete/", pages.action_complete, name="complete"),
     path("actions/<int:pk>/cancel/", pages.action_cancel, name="cancel"),
     path("actions/<int:pk>/take/", pages.action_take, name="take"),
+    path("actions/<int:pk>/resend/", pages.action_resend, name="resend"),
     path("actions/<int:pk>/reassign/", pages.action_reassign, name="reassign"),
     path("actions/<int:pk>/delete/", pages.action_delete, name="delete"),
     path("agenda/", agenda.agenda, name="agenda"),

@@ -714,3 +714,31 @@ def test_agenda_is_the_current_area(client, agent):
     response = client.get(reverse("actions:list"))
 
     assert response.context["nav_current"] == "agenda"
+
+
+def test_resend_sends_the_meeting_invitation_again(
+    client, agent, manager, make_action, smtp_server, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = make_action(type="meeting", subject="Review", attendee_users=[manager])
+    first = len(smtp_server)
+    assert first == 2  # the assignee and the attending manager
+    client.force_login(agent)
+    assert b'id="resend-invitations"' in client.get(meeting.get_absolute_url()).content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("actions:resend", args=[meeting.pk]))
+
+    assert response.status_code == 302
+    assert len(smtp_server) == first + 2
+
+
+def test_resend_is_refused_for_a_call(client, agent, make_action, smtp_server):
+    call = make_action(type="call")
+    client.force_login(agent)
+
+    assert b'id="resend-invitations"' not in client.get(call.get_absolute_url()).content
+    response = client.post(reverse("actions:resend", args=[call.pk]), follow=True)
+
+    assert "Only meetings send calendar invitations." in response.content.decode()
+    assert smtp_server == []

@@ -415,6 +415,9 @@ def _button(
                 user=request.user, action=action, reason=request.POST.get("reason", "")
             )
             messages.success(request, _("The action was cancelled."))
+        elif verb == "resend":
+            services.invitations_resend(user=request.user, action=action)
+            messages.success(request, _("The invitation is being sent again to every attendee."))
         elif verb == "take":
             services.action_take(user=request.user, action=action)
             messages.success(request, _("The action is yours now."))
@@ -441,6 +444,13 @@ def action_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     action, response = _button(request, pk, "take")
+    return response or redirect(action.get_absolute_url())
+
+
+@login_required
+@require_POST
+def action_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    action, response = _button(request, pk, "resend")
     return response or redirect(action.get_absolute_url())
 
 
