@@ -132,7 +132,7 @@ def action_urls(viewer) -> list[str]:  # type: ignore[no-untyped-def]
         f"{reverse('actions:agenda_events')}?{week}",
         reverse("actions:list"),
         f"{reverse('actions:list')}?status=planned",
-        f"/api/v1/actions/?start_after={monday.isoformat()}",
+        f"/api/v1/actions/?from={monday.isoformat()}&to={sunday.isoformat()}",
     ]
     if busiest:
         urls.append(reverse("entities:detail", args=[busiest]))

@@ -14,6 +14,8 @@ are dates (``VALUE=DATE``, the end exclusive).
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -21,7 +23,9 @@ from urllib.parse import urlsplit
 
 import icalendar
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, QuerySet
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar.enums import STATUS
@@ -74,10 +78,20 @@ def action_uid(action: Action) -> str:
     return f"{action.uid}@{uid_host()}"
 
 
+PK_PLACEHOLDER = 987654321
+
+
+@functools.lru_cache(maxsize=8)
+def _detail_path_template(script_prefix: str) -> str:
+    # reverse() costs about as much as building the event; a feed has thousands.
+    return reverse("actions:detail", args=[PK_PLACEHOLDER])
+
+
 def action_url(action: Action, base_url: str | None = None) -> str:
     """Return the absolute address of the action's page."""
     base = base_url if base_url is not None else site_url()
-    return f"{base.rstrip('/')}{action.get_absolute_url()}"
+    path = _detail_path_template(get_script_prefix()).replace(str(PK_PLACEHOLDER), str(action.pk))
+    return f"{base.rstrip('/')}{path}"
 
 
 def contact_email(contact: Contact) -> str:
@@ -291,6 +305,47 @@ def feed_calendar(user: User, *, base_url: str | None = None) -> bytes:
         events = [action_event(action, base_url=base_url) for action in actions]
         name = _("Relata: %(user)s") % {"user": user}
         return _calendar(events, name=name).to_ical()
+
+
+FEED_CACHE_SECONDS = 3600
+
+
+def feed_calendar_cached(user: User, *, base_url: str | None = None) -> bytes:
+    """Return :func:`feed_calendar`, rebuilt only when the user's actions changed.
+
+    Calendar programs poll every few minutes and a busy agent's feed holds thousands of
+    events (about half a millisecond each to build), so the body is cached under a key
+    that changes with any change to those actions (their count and latest update), the
+    day (the feed's window moves daily), the language and the address. Renaming an
+    entity shows at the next change or within the hour.
+    """
+    stamp = (
+        selectors.feed_actions(user=user)
+        .exclude(status=ActionStatus.CANCELLED)
+        .order_by()
+        .aggregate(count=Count("pk", distinct=True), last=Max("updated_at"))
+    )
+    key = (
+        "relata:feed:"
+        + hashlib.sha256(
+            "|".join(
+                str(part)
+                for part in (
+                    user.pk,
+                    stamp["count"],
+                    stamp["last"],
+                    timezone.localdate(),
+                    _language(user),
+                    base_url,
+                )
+            ).encode()
+        ).hexdigest()
+    )
+    body = cache.get(key)
+    if body is None:
+        body = feed_calendar(user, base_url=base_url)
+        cache.set(key, body, FEED_CACHE_SECONDS)
+    return body
 
 
 def action_calendar(

@@ -60,7 +60,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     if found.last_used_at is None or now - found.last_used_at >= FEED_USE_RESOLUTION:
         # Calendar programs poll often; one write a minute at most is enough to show use.
         CalendarFeed.objects.filter(pk=found.pk).update(last_used_at=now)
-    body = ical.feed_calendar(found.user, base_url=_base_url(request))
+    body = ical.feed_calendar_cached(found.user, base_url=_base_url(request))
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     response = HttpResponse(body, content_type=CALENDAR_CONTENT_TYPE)
     response["ETag"] = etag

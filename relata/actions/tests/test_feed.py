@@ -6,6 +6,7 @@ import datetime
 
 import icalendar
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -90,17 +91,38 @@ def test_feed_query_count_does_not_grow_with_the_actions(client, token, make_act
     url = reverse("actions:feed", args=[token])
     make_action(type="meeting", attendee_users=[manager])
     client.get(url)  # the first read records the use; compare the next ones
+    cache.clear()  # measure building the feed, not reading it from the cache
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for day in range(1, 8):
         make_action(
             type="meeting", start=START + datetime.timedelta(days=day), attendee_users=[manager]
         )
+    cache.clear()
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
 
     assert len(_events(response)) == 8
     assert len(many) == len(few)
+
+
+def test_feed_is_rebuilt_only_when_an_action_changes(client, token, agent, make_action):
+    url = reverse("actions:feed", args=[token])
+    action = make_action(subject="First subject")
+    client.get(url)  # records the use
+    cache.clear()
+    with CaptureQueriesContext(connection) as built:
+        client.get(url)
+    with CaptureQueriesContext(connection) as cached:
+        again = client.get(url)
+    assert len(cached) < len(built)  # the actions and their attendees are not read again
+    assert b"First subject" in again.content
+
+    services.action_update(user=agent, action=action, data={"subject": "Second subject"})
+    changed = client.get(url)
+
+    assert b"Second subject" in changed.content
+    assert b"First subject" not in changed.content
 
 
 @pytest.mark.parametrize("bad", ["nope", "A" * 43, "../../etc"])
