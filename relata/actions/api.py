@@ -41,20 +41,7 @@ class ActionTypeSerializer(ModelSerializer):
 
     class Meta:
         model = ActionType
-        fields = [
-            "id",
-            "code",
-            "name",
-            "name_en",
-            "name_es",
-            "icon",
-            "colour",
-            "default_duration",
-            "is_meeting",
-            "needs_outcome",
-            "order",
-            "is_active",
-        ]
+        fields = ["id", "name", *services.TYPE_FIELDS]
 
 
 class ActionTypeViewSet(

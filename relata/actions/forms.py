@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relata.actions import services
 from relata.actions.models import Action, ActionStatus, ActionType, Priority
 from relata.core import permissions
 from relata.core.forms import StyledFormMixin
@@ -180,19 +181,7 @@ class ActionForm(StyledFormMixin, forms.Form):
         label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("No team")
     )
 
-    DATA_FIELDS = (
-        "entity",
-        "contact",
-        "type",
-        "subject",
-        "description",
-        "start",
-        "end",
-        "all_day",
-        "due_date",
-        "priority",
-        "location",
-    )
+    DATA_FIELDS = services.ACTION_FIELDS
 
     def __init__(
         self,
@@ -484,18 +473,7 @@ def agenda_users(user: User) -> QuerySet[User]:
 class ActionTypeForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = ActionType
-        fields = [
-            "code",
-            "name_en",
-            "name_es",
-            "icon",
-            "colour",
-            "default_duration",
-            "is_meeting",
-            "needs_outcome",
-            "order",
-            "is_active",
-        ]
+        fields = list(services.TYPE_FIELDS)
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

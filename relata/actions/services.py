@@ -31,7 +31,7 @@ from relata.core import permissions
 from relata.core.effects import enqueue_on_commit
 from relata.core.history import set_history_user
 from relata.core.models import Notification, Role, Team, User
-from relata.core.selectors import parameters_get
+from relata.core.selectors import default_team, parameters_get
 from relata.entities.models import Contact, Entity
 
 ACTION_FIELDS = (
@@ -60,11 +60,6 @@ TYPE_FIELDS = (
     "is_active",
 )
 FEED_TOKEN_BYTES = 32
-
-
-def _default_team(user: User) -> Team | None:
-    teams = list(user.teams.filter(is_active=True)[:2])
-    return teams[0] if len(teams) == 1 else None
 
 
 # --- Action types ------------------------------------------------------------------------
@@ -223,7 +218,7 @@ def action_create(
     if owner is None and team is None and user.role in (Role.AGENT, Role.MANAGER):
         owner = user
     if team is None and owner is not None:
-        team = _default_team(owner)
+        team = default_team(owner)
     action = Action(
         **{k: v for k, v in data.items() if k in ACTION_FIELDS},
         owner=owner,
@@ -409,9 +404,7 @@ def action_reassign(
         # Each action's own team (not the previous action's) when only an owner is given.
         new_team = team
         if owner is not None and team is None:
-            new_team = (
-                action.team if action.team_id in _team_ids_of(owner) else _default_team(owner)
-            )
+            new_team = action.team if action.team_id in _team_ids_of(owner) else default_team(owner)
         if (action.owner_id, action.team_id) == (
             getattr(owner, "pk", None),
             getattr(new_team, "pk", None),

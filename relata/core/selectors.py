@@ -70,3 +70,10 @@ def team_list(*, user: User | AnonymousUser) -> QuerySet[WithAnnotations[Team, T
 
 def team_members(*, team: Team) -> QuerySet[User]:
     return team.members.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def default_team(user: User) -> Team | None:
+    """Return the team a record given to ``user`` goes with: their only active team, if
+    they have exactly one (with several, the person assigning chooses)."""
+    teams = list(user.teams.filter(is_active=True)[:2])
+    return teams[0] if len(teams) == 1 else None

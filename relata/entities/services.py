@@ -20,6 +20,7 @@ from relata.core.emailaddress import normalize_email_address, validate_email_add
 from relata.core.history import set_history_user
 from relata.core.models import Role, Team, User
 from relata.core.normalize import normalize_phone, normalize_tax_id, normalize_url
+from relata.core.selectors import default_team
 from relata.core.services import model_update
 from relata.customfields.services import values_clean, values_merge
 from relata.entities.models import (
@@ -209,11 +210,6 @@ def _custom_values(
     return values_merge(current=current, cleaned=cleaned) if partial else cleaned
 
 
-def _default_team(user: User) -> Team | None:
-    teams = list(user.teams.filter(is_active=True)[:2])
-    return teams[0] if len(teams) == 1 else None
-
-
 def search_text_refresh(entity: Entity) -> None:
     """Recompute the one lower-case column the list searches."""
     parts = [entity.legal_name, entity.trade_name, entity.tax_id]
@@ -279,7 +275,7 @@ def entity_create(
     if owner is None and user.role in (Role.AGENT, Role.MANAGER):
         owner = user
     if team is None and owner is not None:
-        team = _default_team(owner)
+        team = default_team(owner)
     entity = Entity(
         **{k: v for k, v in data.items() if k in ENTITY_FIELDS},
         owner=owner,
