@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -163,7 +163,11 @@ class ReminderPreferenceForm(StyledFormMixin, forms.Form):
             # A notice set through the API keeps its value instead of showing as "none".
             field.choices = [
                 *NOTICE_CHOICES,
-                (str(current), _("%(minutes)s minutes before") % {"minutes": current}),
+                (
+                    str(current),
+                    ngettext("%(minutes)d minute before", "%(minutes)d minutes before", current)
+                    % {"minutes": current},
+                ),
             ]
 
     def clean(self) -> dict[str, Any]:
