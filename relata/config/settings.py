@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "relata.entities",
     "relata.cards",
     "relata.actions",
+    "relata.cases",
     "relata.api",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import CHROMIUM, PASSWORD
 
@@ -22,6 +23,9 @@ SCREENS: dict[str, dict] = {
 
 # Fail fast: a page of this app renders in milliseconds, so ten seconds means "broken".
 TIMEOUT_MS = 10_000
+# The web-first assertions wait 5 s by default, less than the actions they check; on a
+# loaded 2-core CI machine a page can take longer to settle.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]

@@ -1,0 +1,327 @@
+"""Cases [expedientes]: sales opportunities and after-sales cases, their types and statuses.
+
+A case type is defined by an administrator: its number prefix, whether it is a sales
+opportunity (amount, probability, forecast) and, for after-sales, a service level. Each type
+has its own ordered statuses; a status's *meaning* (open, won, lost, closed) is what the
+product reasons about, its code and names stay editable. Every status change is a row of
+:class:`CaseStatusChange` with who, when, from, to and the time spent in the previous one.
+"""
+
+from __future__ import annotations
+
+import decimal
+from typing import ClassVar
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from relata.actions.models import COLOUR_VALIDATOR
+from relata.core.models import OwnedModel, User
+from relata.customfields.models import CustomFieldsModel, Target
+from relata.entities.models import Contact, Entity, Source
+
+PREFIX_VALIDATOR = RegexValidator(
+    r"^[A-Z0-9]{1,10}$", _("Enter 1 to 10 capital letters or digits, for example OPP.")
+)
+PROBABILITY_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+def _in_spanish() -> bool:
+    return (get_language() or "").startswith("es")
+
+
+class CaseType(models.Model):
+    """An administrator-defined kind of case [tipo de expediente]."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
+    number_prefix = models.CharField(
+        _("number prefix"), max_length=10, unique=True, validators=[PREFIX_VALIDATOR]
+    )
+    is_opportunity = models.BooleanField(
+        _("sales opportunity"),
+        default=False,
+        help_text=_("Opportunities have an amount and a probability and count in the forecast."),
+    )
+    service_level_hours = models.PositiveIntegerField(
+        _("service level (hours)"),
+        null=True,
+        blank=True,
+        help_text=_("After-sales cases are due this many hours after they are opened."),
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "name_en"]
+        verbose_name = _("case type")
+        verbose_name_plural = _("case types")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return (self.name_es if _in_spanish() else "") or self.name_en
+
+
+class StatusMeaning(models.TextChoices):
+    """What a status means to the product; the labels of statuses stay editable."""
+
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    CLOSED = "closed", _("Closed")
+
+
+class CaseStatus(models.Model):
+    """One status of a case type, in the type's order."""
+
+    case_type = models.ForeignKey(
+        CaseType, verbose_name=_("case type"), on_delete=models.CASCADE, related_name="statuses"
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
+    colour = models.CharField(
+        _("colour"), max_length=7, default="#6c757d", validators=[COLOUR_VALIDATOR]
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    default_probability = models.PositiveSmallIntegerField(
+        _("default probability (%)"), default=0, validators=PROBABILITY_VALIDATORS
+    )
+    meaning = models.CharField(
+        _("meaning"), max_length=10, choices=StatusMeaning.choices, default=StatusMeaning.OPEN
+    )
+    allowed_next = models.ManyToManyField(
+        "self",
+        verbose_name=_("statuses allowed next"),
+        symmetrical=False,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: a case may move to any status of its type."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords(m2m_fields=[allowed_next])
+
+    class Meta:
+        ordering = ["case_type", "order", "pk"]
+        verbose_name = _("case status")
+        verbose_name_plural = _("case statuses")
+        constraints = [
+            models.UniqueConstraint(fields=["case_type", "code"], name="case_status_code_per_type"),
+            models.CheckConstraint(
+                condition=models.Q(default_probability__lte=100),
+                name="case_status_probability_max_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return (self.name_es if _in_spanish() else "") or self.name_en
+
+    @property
+    def is_open(self) -> bool:
+        return self.meaning == StatusMeaning.OPEN
+
+
+class CaseSequence(models.Model):
+    """The last number given to a case of one type in one year.
+
+    Services lock the row (``select_for_update``) to take the next number, so that two
+    cases created at once never share one.
+    """
+
+    case_type = models.ForeignKey(CaseType, on_delete=models.CASCADE, related_name="sequences")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case_type", "year"], name="case_sequence_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_type_id}/{self.year}: {self.last_value}"
+
+
+class CasePriority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Case(OwnedModel, CustomFieldsModel):
+    """A case of an entity: a sales opportunity, a lead, a complaint, an incident…
+
+    Visibility and who may change it follow :mod:`relata.core.permissions` on
+    ``owner``/``team``. The status changes only through ``services.case_move``.
+    """
+
+    custom_fields_target: ClassVar[str] = Target.CASE
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    case_type = models.ForeignKey(
+        CaseType, verbose_name=_("case type"), on_delete=models.PROTECT, related_name="cases"
+    )
+    entity = models.ForeignKey(
+        Entity, verbose_name=_("entity"), on_delete=models.CASCADE, related_name="cases"
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    status = models.ForeignKey(
+        CaseStatus, verbose_name=_("status"), on_delete=models.PROTECT, related_name="cases"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    prescriber = models.ForeignKey(
+        Entity,
+        verbose_name=_("prescriber"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="prescribed_cases",
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=CasePriority.choices, default=CasePriority.NORMAL
+    )
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        default=decimal.Decimal("0.00"),
+        validators=[MinValueValidator(decimal.Decimal("0"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"),
+        null=True,
+        blank=True,
+        validators=PROBABILITY_VALIDATORS,
+        help_text=_("Empty: the default probability of the status."),
+    )
+    lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["owner", "status"], name="case_owner_status"),
+            models.Index(fields=["team", "status"], name="case_team_status"),
+            models.Index(fields=["case_type", "status"], name="case_type_status"),
+            models.Index(fields=["status", "expected_close_date"], name="case_status_close"),
+            models.Index(fields=["entity", "opened_at"], name="case_entity_opened"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(probability__isnull=True) | models.Q(probability__lte=100),
+                name="case_probability_max_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="case_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def custom_fields_scope(self) -> str:
+        return self.case_type.code if self.case_type_id else ""
+
+    @property
+    def effective_probability(self) -> int:
+        """Return the probability set on the case, or else its status's default."""
+        if self.probability is not None:
+            return self.probability
+        return self.status.default_probability
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+
+class CaseStatusChange(models.Model):
+    """One status change of a case: who, when, from, to and how long the case stayed."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.ForeignKey(
+        CaseStatus,
+        verbose_name=_("from status"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_status = models.ForeignKey(
+        CaseStatus, verbose_name=_("to status"), on_delete=models.PROTECT, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        User,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    seconds_in_previous = models.PositiveBigIntegerField(
+        _("seconds in the previous status"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["case", "changed_at", "pk"]
+        verbose_name = _("case status change")
+        verbose_name_plural = _("case status changes")
+        indexes = [
+            models.Index(fields=["case", "changed_at"], name="case_status_change_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_status_id} → {self.to_status_id}"
