@@ -14,16 +14,13 @@ from typing import ClassVar
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from relata.core.localized import COLOUR_VALIDATOR, localized
 from relata.core.models import OwnedModel, User
 from relata.entities.models import Contact, Entity
 
-COLOUR_VALIDATOR = RegexValidator(
-    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB, for example #0d6efd.")
-)
 ICON_VALIDATOR = RegexValidator(
     r"^[a-z0-9-]{1,50}$", _("Enter a Bootstrap Icons name, for example telephone.")
 )
@@ -63,8 +60,7 @@ class ActionType(models.Model):
 
     @property
     def name(self) -> str:
-        spanish = (get_language() or "").startswith("es")
-        return (self.name_es if spanish else "") or self.name_en
+        return localized(self.name_en, self.name_es)
 
 
 class ActionStatus(models.TextChoices):

@@ -15,11 +15,10 @@ from typing import ClassVar
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from relata.actions.models import COLOUR_VALIDATOR
+from relata.core.localized import COLOUR_VALIDATOR, localized
 from relata.core.models import OwnedModel, User
 from relata.customfields.models import CustomFieldsModel, Target
 from relata.entities.models import Contact, Entity, Source
@@ -28,10 +27,6 @@ PREFIX_VALIDATOR = RegexValidator(
     r"^[A-Z0-9]{1,10}$", _("Enter 1 to 10 capital letters or digits, for example OPP.")
 )
 PROBABILITY_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
-
-
-def _in_spanish() -> bool:
-    return (get_language() or "").startswith("es")
 
 
 class CaseType(models.Model):
@@ -69,7 +64,7 @@ class CaseType(models.Model):
 
     @property
     def name(self) -> str:
-        return (self.name_es if _in_spanish() else "") or self.name_en
+        return localized(self.name_en, self.name_es)
 
 
 class StatusMeaning(models.TextChoices):
@@ -129,7 +124,7 @@ class CaseStatus(models.Model):
 
     @property
     def name(self) -> str:
-        return (self.name_es if _in_spanish() else "") or self.name_en
+        return localized(self.name_en, self.name_es)
 
     @property
     def is_open(self) -> bool:

@@ -41,9 +41,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from relata.core.localized import in_spanish, localized
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
 SCOPE_PATTERN = r"^[A-Za-z0-9_.-]{0,50}$"
@@ -89,10 +90,6 @@ class FieldType(models.TextChoices):
 
 
 CHOICE_TYPES = frozenset({FieldType.CHOICE, FieldType.MULTIPLE_CHOICE})
-
-
-def _in_spanish() -> bool:
-    return (get_language() or "").lower().startswith("es")
 
 
 class FieldDefinition(models.Model):
@@ -209,11 +206,11 @@ class FieldDefinition(models.Model):
     @property
     def label(self) -> str:
         """Return the label in the active language (Spanish falls back to English)."""
-        return (self.label_es if _in_spanish() else "") or self.label_en
+        return localized(self.label_en, self.label_es)
 
     @property
     def help_text(self) -> str:
-        return (self.help_text_es if _in_spanish() else "") or self.help_text_en
+        return localized(self.help_text_en, self.help_text_es)
 
     @property
     def is_choice(self) -> bool:
@@ -222,7 +219,7 @@ class FieldDefinition(models.Model):
     @property
     def choice_options(self) -> list[tuple[str, str]]:
         """Return ``(value, label)`` pairs with labels in the active language."""
-        spanish = _in_spanish()
+        spanish = in_spanish()
         return [
             (c["value"], (c.get("label_es") if spanish else "") or c["label_en"])
             for c in self.choices or []

@@ -13,11 +13,11 @@ from typing import ClassVar
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from relata.core.emailaddress import EmailAddressField
+from relata.core.localized import localized
 from relata.core.models import OwnedModel
 from relata.customfields.models import CustomFieldsModel, Target
 
@@ -40,8 +40,7 @@ class ClassificationValue(models.Model):
 
     @property
     def label(self) -> str:
-        spanish = (get_language() or "").startswith("es")
-        return (self.label_es if spanish else "") or self.label_en
+        return localized(self.label_en, self.label_es)
 
 
 class KindMeaning(models.TextChoices):
