@@ -93,7 +93,15 @@ class Action(OwnedModel):
         blank=True,
         related_name="actions",
     )
-    # The case and campaign links arrive with those apps (a nullable foreign key each).
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+    )
+    # The campaign link arrives with the campaigns issue (generated actions).
     type = models.ForeignKey(
         ActionType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="actions"
     )

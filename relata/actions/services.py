@@ -37,6 +37,7 @@ from relata.entities.models import Contact, Entity
 ACTION_FIELDS = (
     "entity",
     "contact",
+    "case",
     "type",
     "subject",
     "description",
@@ -145,6 +146,12 @@ def _check_links(user: User, data: dict[str, Any]) -> None:
         errors["entity"] = _("You cannot see that entity.")
     if contact is not None and entity is not None and contact.entity_id != entity.pk:
         errors["contact"] = _("The contact must belong to the action's entity.")
+    case = data.get("case")
+    if case is not None and "case" in data:
+        if not permissions.can_view(user, case):
+            errors["case"] = _("You cannot see that case.")
+        elif entity is not None and case.entity_id != entity.pk:
+            errors["case"] = _("The case must belong to the action's entity.")
     action_type: ActionType | None = data.get("type")
     if action_type is not None and not action_type.is_active and "type" in data:
         errors["type"] = _("That action type is no longer in use.")
@@ -257,10 +264,17 @@ def action_update(
     data = {k: v for k, v in data.items() if k in (*ACTION_FIELDS, "outcome", "result_notes")}
     if "type" in data and data["type"] == action.type:
         data.pop("type")
-    merged = {name: getattr(action, name) for name in ("entity", "contact", "type")}
-    merged.update({k: v for k, v in data.items() if k in ("entity", "contact", "type")})
+    merged = {name: getattr(action, name) for name in ("entity", "contact", "case", "type")}
+    merged.update({k: v for k, v in data.items() if k in ("entity", "contact", "case", "type")})
     # The type is checked only when it changes: an action keeps a type no longer in use.
-    checked = {k: v for k, v in merged.items() if k != "type" or "type" in data}
+    # The case is checked when it or the entity changes (it must stay the entity's).
+    if "case" in data and data["case"] == action.case:
+        data.pop("case")
+    checked = {
+        k: v
+        for k, v in merged.items()
+        if (k != "type" or "type" in data) and (k != "case" or {"case", "entity"} & data.keys())
+    }
     _check_links(user, {**checked, **{k: v for k, v in data.items() if k == "subject"}})
     _check_attendees(user, attendee_contacts)
     if {"start", "end", "all_day"} & data.keys():

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from relata.campaigns.models import Campaign
 from relata.core.localized import COLOUR_VALIDATOR, localized
 from relata.core.models import OwnedModel, User
 from relata.customfields.models import CustomFieldsModel, Target
 from relata.entities.models import Contact, Entity, Source
+from relata.products.models import Product
 
 PREFIX_VALIDATOR = RegexValidator(
     r"^[A-Z0-9]{1,10}$", _("Enter 1 to 10 capital letters or digits, for example OPP.")
@@ -206,6 +208,14 @@ class Case(OwnedModel, CustomFieldsModel):
         blank=True,
         related_name="prescribed_cases",
     )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
     priority = models.CharField(
         _("priority"), max_length=10, choices=CasePriority.choices, default=CasePriority.NORMAL
     )
@@ -320,3 +330,66 @@ class CaseStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status_id} → {self.to_status_id}"
+
+
+class CaseLine(models.Model):
+    """A product line of an opportunity: quantity × unit price less the discount.
+
+    ``amount`` is stored (computed by the services) so that sums by family and the forecast
+    read one column. The case's amount is the sum of its lines when it has any.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="case_lines"
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=12,
+        decimal_places=3,
+        default=decimal.Decimal("1"),
+        validators=[MinValueValidator(decimal.Decimal("0.001"))],
+    )
+    unit_price = models.DecimalField(
+        _("unit price"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(decimal.Decimal("0"))],
+    )
+    discount = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=decimal.Decimal("0"),
+        validators=[MinValueValidator(decimal.Decimal("0")), MaxValueValidator(100)],
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, default=decimal.Decimal("0.00")
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["case", "order", "pk"]
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="case_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discount__gte=0) & models.Q(discount__lte=100),
+                name="case_line_discount_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.quantity} × {self.product_id}"
+
+    def compute_amount(self) -> decimal.Decimal:
+        """Return quantity × unit price × (1 − discount/100), rounded to cents."""
+        gross = self.quantity * self.unit_price
+        net = gross * (decimal.Decimal(100) - self.discount) / decimal.Decimal(100)
+        return net.quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)

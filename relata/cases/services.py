@@ -18,8 +18,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relata.cases.free_fields import FREE_FIELDS, FREE_FIELDS_FIRST_ORDER
 from relata.cases.models import (
     Case,
+    CaseLine,
     CasePriority,
     CaseSequence,
     CaseStatus,
@@ -31,8 +33,10 @@ from relata.core import permissions
 from relata.core.history import set_history_user
 from relata.core.models import Role, Team, User
 from relata.core.selectors import default_team, parameters_get
+from relata.customfields.models import FieldDefinition, Target
 from relata.customfields.services import values_clean, values_merge
 from relata.entities.models import Contact, Entity
+from relata.products.models import Product
 
 CASE_FIELDS = (
     "entity",
@@ -42,6 +46,7 @@ CASE_FIELDS = (
     "expected_close_date",
     "source",
     "prescriber",
+    "campaign",
     "priority",
     "amount",
     "currency",
@@ -295,3 +300,76 @@ def case_reassign(*, user: User, case: Case, owner: User | None, team: Team | No
     set_history_user(case, user)
     case.save()
     return case
+
+
+LINE_FIELDS = ("product", "description", "quantity", "unit_price", "discount")
+
+
+@transaction.atomic
+def case_lines_set(*, user: User, case: Case, lines: list[dict[str, Any]]) -> Case:
+    """Replace an opportunity's product lines; its amount becomes their total.
+
+    Each line is a dict of :data:`LINE_FIELDS`; a missing unit price takes the product's
+    list price. All lines are checked before any is saved, and the errors name the line
+    (``lines.1.quantity``). An empty list removes the lines and leaves the amount as it was,
+    to be entered by hand.
+    """
+    permissions.ensure(permissions.can_change(user, case))
+    if not case.case_type.is_opportunity:
+        raise ValidationError({"lines": _("Only sales opportunities have product lines.")})
+    built: list[CaseLine] = []
+    errors: dict[str, list[str]] = {}
+    for index, raw in enumerate(lines):
+        product: Product | None = raw.get("product")
+        if product is None:
+            errors[f"lines.{index}.product"] = [_("Choose a product.")]
+            continue
+        line = CaseLine(
+            case=case,
+            product=product,
+            description=(raw.get("description") or "").strip()[:200],
+            quantity=raw.get("quantity") or decimal.Decimal("1"),
+            unit_price=(
+                raw["unit_price"] if raw.get("unit_price") is not None else product.unit_price
+            ),
+            discount=raw.get("discount") or decimal.Decimal("0"),
+            order=index,
+        )
+        try:
+            line.full_clean(exclude=["case", "amount"])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors[f"lines.{index}.{name}"] = messages
+            continue
+        if not product.is_active and not case.lines.filter(product=product).exists():
+            errors[f"lines.{index}.product"] = [_("That product is no longer sold.")]
+            continue
+        line.amount = line.compute_amount()
+        built.append(line)
+    if errors:
+        raise ValidationError(errors)
+    case.lines.all().delete()
+    CaseLine.objects.bulk_create(built)
+    if built:
+        total = sum((line.amount for line in built), decimal.Decimal("0.00"))
+        if total != case.amount:
+            case.amount = total
+            set_history_user(case, user)
+            case.save(update_fields=["amount", "updated_at"])
+    return case
+
+
+def free_fields_seed(case_type: CaseType) -> None:
+    """Give a case type the five free-use fields it does not have yet (R20)."""
+    for offset, (key, field_type, label_en, label_es) in enumerate(FREE_FIELDS):
+        FieldDefinition.objects.get_or_create(
+            target=Target.CASE,
+            scope=case_type.code,
+            key=key,
+            defaults={
+                "field_type": field_type,
+                "label_en": label_en,
+                "label_es": label_es,
+                "order": FREE_FIELDS_FIRST_ORDER + offset,
+            },
+        )

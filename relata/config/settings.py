@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "relata.customfields",
     "relata.entities",
     "relata.cards",
+    "relata.products",
+    "relata.campaigns",
     "relata.actions",
     "relata.cases",
     "relata.api",

@@ -236,3 +236,33 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SavedView(models.Model):
+    """A named set of list filters (the query string) a user saved for one list.
+
+    ``view`` names the list (``cases``, ``entities``…); shared views are offered to every
+    user of that list, each still seeing only the records they may see.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="saved_views"
+    )
+    view = models.CharField(_("list"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    is_shared = models.BooleanField(_("shared with everyone"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["view", "name", "pk"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "view", "name"], name="saved_view_name_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
