@@ -393,3 +393,36 @@ class CaseLine(models.Model):
         gross = self.quantity * self.unit_price
         net = gross * (decimal.Decimal(100) - self.discount) / decimal.Decimal(100)
         return net.quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+
+
+class CaseDocument(models.Model):
+    """A file kept with a case (an offer, a photo of the fault, a signed order…).
+
+    Uploads are checked by ``services.case_document_add`` (size, kind by content, not by
+    name alone) before they are stored.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="documents"
+    )
+    file = models.FileField(_("file"), upload_to="cases/%Y/%m/")
+    name = models.CharField(_("name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    uploaded_by = models.ForeignKey(
+        User,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "-uploaded_at", "-pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.name

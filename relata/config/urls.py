@@ -22,6 +22,9 @@ urlpatterns = [
     path("entities/", include("relata.entities.urls")),
     path("cards/", include("relata.cards.urls")),
     path("", include("relata.actions.urls")),
+    path("", include("relata.cases.urls")),
+    path("", include("relata.products.urls")),
+    path("", include("relata.campaigns.urls")),
 ]
 
 handler403 = "relata.core.errors.permission_denied"
