@@ -1,0 +1,1 @@
+"""Pages of the cases app: pages (list, detail, form), board and report, settings."""
