@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from relata.actions import services
 from relata.actions.models import Action, ActionStatus, ActionType, Priority
+from relata.cases import selectors as case_selectors
+from relata.cases.models import Case
 from relata.core import permissions
 from relata.core.forms import StyledFormMixin
 from relata.core.models import Role, Team, User
@@ -129,6 +131,17 @@ def entity_contacts(entity: Entity | None, current: list[Contact] | None = None)
     return Contact.objects.filter(q, entity=entity).order_by("last_name", "first_name", "pk")
 
 
+def entity_cases(user: User, entity: Entity | None, current: Case | None = None) -> QuerySet:
+    """Return the cases an action of ``entity`` may belong to: its open ones the user sees,
+    plus the one the action already has."""
+    if entity is None:
+        return Case.objects.none()
+    q = Q(status__meaning="open")
+    if current is not None:
+        q |= Q(pk=current.pk)
+    return case_selectors.case_queryset(user=user).filter(q, entity=entity).order_by("-opened_at")
+
+
 class ActionForm(StyledFormMixin, forms.Form):
     """Create or change an action. The entity list shows only the chosen entity (and the
     results of a search): there may be a hundred thousand of them."""
@@ -141,6 +154,13 @@ class ActionForm(StyledFormMixin, forms.Form):
     )
     contact = ContactChoiceField(
         label=_("Contact"), queryset=Contact.objects.none(), required=False
+    )
+    case = forms.ModelChoiceField(
+        label=_("Case"),
+        queryset=Case.objects.none(),
+        required=False,
+        empty_label=_("No case"),
+        help_text=_("The entity's open cases."),
     )
     type = forms.ModelChoiceField(
         label=_("Type"), queryset=ActionType.objects.none(), widget=TypeSelect
@@ -215,6 +235,9 @@ class ActionForm(StyledFormMixin, forms.Form):
         )
         self.fields["contact"].queryset = contacts  # type: ignore[attr-defined]
         self.fields["attendee_contacts"].queryset = contacts  # type: ignore[attr-defined]
+        self.fields["case"].queryset = entity_cases(  # type: ignore[attr-defined]
+            user, self.chosen_entity, instance.case if instance else None
+        )
         current_type = instance.type if instance else None
         _setup_type_field(self.fields["type"], current_type)  # type: ignore[arg-type]
         self.fields["attendee_users"].queryset = User.objects.filter(  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""The "Actions" card of the entity and contact pages: planned and recent actions and a
+"""The "Actions" card of the entity, contact and case pages: planned and recent actions and a
 button to schedule one."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from relata.actions import selectors
 from relata.actions.models import Action, ActionStatus
+from relata.cases.models import Case
 from relata.core import panels, permissions
 from relata.core.models import User
 from relata.entities.models import Contact, Entity
@@ -63,3 +64,14 @@ def contact_panel(request: HttpRequest, obj: models.Model) -> str:
         {"entity": obj.entity_id, "contact": obj.pk},
         obj.get_absolute_url(),
     )
+
+
+@panels.register("case_detail", order=10)
+def case_panel(request: HttpRequest, obj: models.Model) -> str:
+    if not isinstance(obj, Case) or not isinstance(request.user, User):
+        return ""
+    qs = selectors.action_list(user=request.user).filter(case=obj)
+    planned = list(qs.filter(status=ActionStatus.PLANNED).order_by("start", "pk")[:10])
+    recent = list(qs.exclude(status=ActionStatus.PLANNED).order_by("-start", "-pk")[:5])
+    query = {"case": obj.pk}
+    return _render(request, planned, recent, query, reverse("cases:detail", args=[obj.pk]))

@@ -1,4 +1,4 @@
-"""Actions on the timeline of their entity and contact (and, later, their case)."""
+"""Actions on the timeline of their entity, contact and case."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from relata.actions.models import Action, ActionStatus
+from relata.cases.models import Case
 from relata.core import permissions, timeline
 from relata.core.models import User
 from relata.entities.models import Contact, Entity
@@ -34,6 +35,8 @@ def action_events(
         q = Q(entity=obj)
     elif isinstance(obj, Contact):
         q = Q(contact=obj) | Q(attendee_contacts=obj)
+    elif isinstance(obj, Case):
+        q = Q(case=obj)
     else:
         return []
     actions = (

@@ -12,7 +12,7 @@ import decimal
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from relata.cases.models import Case, CaseStatus, CaseType, StatusMeaning
@@ -90,7 +90,7 @@ def board(
         if column.count:
             column.cases = list(
                 qs.filter(status=column.status).order_by(
-                    "expected_close_date", "-opened_at", "-pk"
+                    F("expected_close_date").asc(nulls_last=True), "-opened_at", "-pk"
                 )[:cards_per_column]
             )
     return list(columns.values())

@@ -37,6 +37,7 @@ from relata.actions.forms import (
     can_bulk_reassign,
 )
 from relata.actions.models import Action, ActionStatus
+from relata.cases import selectors as case_selectors
 from relata.core import permissions
 from relata.core.selectors import parameters_get
 from relata.core.timeline import timeline_for
@@ -195,6 +196,13 @@ def _initial_for_create(request: AuthenticatedHttpRequest) -> dict[str, Any]:
         contact_id = request.GET.get("contact", "")
         if contact_id.isdigit():
             initial["contact"] = int(contact_id)
+    elif request.GET.get("case", "").isdigit():
+        cases = case_selectors.case_queryset(user=request.user)
+        found = cases.filter(pk=int(request.GET["case"])).first()
+        if found is not None:
+            initial["entity"], initial["case"] = found.entity_id, found.pk
+            initial["contact"] = found.contact_id
+            initial["subject"] = found.subject
     elif request.GET.get("contact", "").isdigit():
         contact = (
             entity_selectors.contact_queryset(user=request.user)

@@ -97,3 +97,20 @@ def make_case(agent, entity, case_types):
         return services.case_create(user=user, data=data, custom=custom)
 
     return make
+
+
+@pytest.fixture
+def products(db):
+    """Two catalogue products of one family: ``products["licence"]`` (100.00) and
+    ``products["training"]`` (50.00)."""
+    from relata.products.models import Product, ProductFamily
+
+    family = ProductFamily.objects.create(code="software", name_en="Software", name_es="Software")
+    return {
+        "licence": Product.objects.create(
+            code="LIC-1", name_en="Licence", family=family, unit_price="100.00"
+        ),
+        "training": Product.objects.create(
+            code="TRN-1", name_en="Training day", family=family, unit_price="50.00"
+        ),
+    }
