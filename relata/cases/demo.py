@@ -223,8 +223,6 @@ def cases(ctx: DemoContext) -> None:
                         lines.append(line)
                     lines_of[len(new)] = lines
                     case.amount = sum((line.amount for line in lines), D("0.00"))
-                    if case.status.meaning == StatusMeaning.LOST:
-                        case.lost_reason = rng.choice(LOST_REASONS)
                 else:
                     case.subject = rng.choice(AFTER_SALES_SUBJECTS.get(code, ["Request"]))
                     closed = rng.random() < 0.4 and len(ordered) > 1
@@ -236,6 +234,8 @@ def cases(ctx: DemoContext) -> None:
                         )
                     if not case.status.is_open:
                         case.resolution = rng.choice(RESOLUTIONS)
+                if case.status.meaning == StatusMeaning.LOST:
+                    case.lost_reason = rng.choice(LOST_REASONS)
                 if not case.status.is_open:
                     case.closed_at = min(now, opened + datetime.timedelta(days=rng.randint(1, 30)))
                 new.append(case)
