@@ -9,5 +9,5 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registered on import: status changes on the case's timeline, cases on the
-        # entity's; segment conditions on an entity's cases.
-        from relata.cases import segments, timeline  # noqa: F401
+        # entity's; the "Cases" panel of the entity page; segment conditions on cases.
+        from relata.cases import panels, segments, timeline  # noqa: F401

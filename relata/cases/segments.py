@@ -3,7 +3,9 @@ the date of the last case. Registered with the entities app's history-field regi
 
 from __future__ import annotations
 
-from django.db.models import Count, DecimalField, Max, OuterRef, Q, Subquery, Sum, Value
+from typing import cast
+
+from django.db.models import Count, DecimalField, Expression, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +58,7 @@ def _amount_won(condition: HistoryCondition) -> Q:
 
 def _last_case(condition: HistoryCondition) -> Q:
     cases = Case.objects.filter(entity=OuterRef("pk")).order_by().values("entity")
-    last = Subquery(cases.annotate(d=Max("opened_at")).values("d")[:1])
+    last = cast(Expression, Subquery(cases.annotate(d=Max("opened_at")).values("d")[:1]))
     return condition.compare(last, kind=DATE, datetimes=True)
 
 

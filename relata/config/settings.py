@@ -275,6 +275,10 @@ SPECTACULAR_SETTINGS = {
         "CustomFieldTargetEnum": "relata.customfields.models.Target",
         "CustomFieldTypeEnum": "relata.customfields.models.FieldType",
         "UserRoleEnum": "relata.core.models.Role",
+        "ActionPriorityEnum": "relata.actions.models.Priority",
+        "ActionStatusEnum": "relata.actions.models.ActionStatus",
+        "CasePriorityEnum": "relata.cases.models.CasePriority",
+        "CaseStatusMeaningEnum": "relata.cases.models.StatusMeaning",
     },
 }
 

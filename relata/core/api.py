@@ -131,6 +131,18 @@ class ParametersSerializer(serializers.ModelSerializer):
             )
         return value
 
+    def validate_open_case_status_codes(self, value: list[str]) -> list[str]:
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        from relata.core.forms import validate_open_case_status_codes
+
+        codes = [code.strip() for code in value if code.strip()]
+        try:
+            validate_open_case_status_codes(codes)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return codes
+
     def validate_default_country(self, value: str) -> str:
         from relata.core.forms import country_choices
 

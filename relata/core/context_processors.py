@@ -36,12 +36,12 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("agenda", _("Agenda"), "calendar-week", "actions:agenda"),
     NavItem("cases", _("Cases"), "briefcase", "core:area", ("cases",)),
     NavItem("forecast", _("Forecast"), "graph-up-arrow", "core:area", ("forecast",)),
-    NavItem("campaigns", _("Campaigns"), "megaphone", "core:area", ("campaigns",)),
+    NavItem("campaigns", _("Campaigns"), "megaphone", "campaigns:campaign_list"),
     NavItem("email", _("Email"), "envelope", "core:area", ("email",)),
     NavItem("sales", _("Sales"), "receipt", "core:area", ("sales",)),
     NavItem("reports", _("Reports"), "bar-chart", "core:area", ("reports",)),
 )
-SETTINGS_NAMESPACES = ("core", "customfields")
+SETTINGS_NAMESPACES = ("core", "customfields", "products")
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -64,6 +64,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Action types are settings; the rest (the calendar subscription and reminders
         # too, which the agenda page links to) belongs to the agenda.
         current = "settings" if name.startswith("type_") else "agenda"
+    if (
+        match
+        and match.namespaces[:1] == ["cases"]
+        and not current
+        and (match.url_name or "").startswith("settings_")
+    ):
+        # Case types and statuses are settings; the other case pages are left to the rule
+        # below until the cases area has its own entry.
+        current = "settings"
+    if match and match.namespaces[:1] == ["campaigns"] and not current:
+        current = "campaigns"
     if match and not current:
         current = "settings" if match.namespace in SETTINGS_NAMESPACES else match.url_name or ""
     return {

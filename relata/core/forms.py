@@ -7,8 +7,10 @@ from typing import Any
 from babel import Locale
 from babel.numbers import list_currencies
 from django import forms
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from relata.core.models import PARAMETER_FIELDS, CrmParameters, Role, Team, User, Weekday
@@ -72,6 +74,23 @@ def country_choices() -> list[tuple[str, str]]:
     )
 
 
+def validate_open_case_status_codes(codes: list[str]) -> None:
+    """Refuse status codes that no case status has, naming them.
+
+    The cases app is looked up at run time: core does not import the apps built on it.
+    """
+    if not codes:
+        return
+    status_model = apps.get_model("cases", "CaseStatus")
+    known = set(status_model.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [code for code in dict.fromkeys(codes) if code not in known]
+    if unknown:
+        raise ValidationError(
+            gettext("Unknown status codes: %(codes)s.") % {"codes": ", ".join(unknown)},
+            code="unknown_status_codes",
+        )
+
+
 class ParametersForm(StyledFormMixin, forms.ModelForm):
     default_currency = forms.ChoiceField(label=_("Default currency"), choices=currency_choices)
     default_country = forms.ChoiceField(label=_("Default country"), choices=country_choices)
@@ -105,7 +124,9 @@ class ParametersForm(StyledFormMixin, forms.ModelForm):
 
     def clean_open_case_status_codes(self) -> list[str]:
         raw = self.cleaned_data.get("open_case_status_codes") or ""
-        return [code.strip() for code in raw.split(",") if code.strip()]
+        codes = [code.strip() for code in raw.split(",") if code.strip()]
+        validate_open_case_status_codes(codes)
+        return codes
 
 
 class TeamForm(StyledFormMixin, forms.ModelForm):

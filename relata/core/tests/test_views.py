@@ -104,7 +104,7 @@ def test_admin_edits_parameters_and_sees_the_change_in_history(client, admin_use
             "work_day_start": "08:00",
             "work_day_end": "17:00",
             "working_days": ["1", "2", "3"],
-            "open_case_status_codes": "new, waiting",
+            "open_case_status_codes": "new, waiting_customer",
         },
     )
     page = client.get(reverse("core:parameters")).content.decode()
@@ -114,7 +114,7 @@ def test_admin_edits_parameters_and_sees_the_change_in_history(client, admin_use
     assert params.default_currency == "USD"
     assert params.default_country == "PT"
     assert params.working_days == [1, 2, 3]
-    assert params.open_case_status_codes == ["new", "waiting"]
+    assert params.open_case_status_codes == ["new", "waiting_customer"]
     assert '<del class="text-muted">EUR</del> → <strong>USD</strong>' in page
 
 
