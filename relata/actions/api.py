@@ -28,6 +28,7 @@ from rest_framework.serializers import BaseSerializer
 from relata.actions import selectors, services
 from relata.actions.models import Action, ActionStatus, ActionType, Priority
 from relata.api.serializers import ModelSerializer
+from relata.cases.models import Case
 from relata.core import permissions
 from relata.core.models import Team, User
 from relata.core.types import request_user
@@ -132,6 +133,12 @@ class ActionSerializer(ModelSerializer):
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.all(), required=False, allow_null=True
     )
+    case = serializers.PrimaryKeyRelatedField(
+        queryset=Case.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The case the action belongs to: a case of the same entity.",
+    )
     type = ActionTypeField(help_text="Id or code of the action type; answered as the id.")
     type_code = serializers.CharField(source="type.code", read_only=True)
     owner = _user_field(
@@ -155,6 +162,7 @@ class ActionSerializer(ModelSerializer):
             "entity",
             "entity_name",
             "contact",
+            "case",
             "type",
             "type_code",
             "subject",
@@ -261,6 +269,7 @@ LIST_PARAMETERS = [
     ),
     OpenApiParameter("team", int, description="Team id."),
     OpenApiParameter("entity", int, description="Entity id."),
+    OpenApiParameter("case", int, description="Case id."),
     OpenApiParameter(
         "contact", int, description="Contact id: the action's contact or an attending contact."
     ),
@@ -366,6 +375,7 @@ class ActionViewSet(viewsets.ModelViewSet[Action]):
         for name in ("team", "entity", "contact"):
             if params.get(name, "").strip():
                 filters[name] = _ids(name, params[name].strip())
+        case = _ids("case", params["case"].strip()) if params.get("case", "").strip() else None
         types = _list(",".join(params.getlist("type")))
         if types:
             filters["types"] = _type_ids(types)
@@ -405,6 +415,8 @@ class ActionViewSet(viewsets.ModelViewSet[Action]):
         qs = selectors.action_list(
             user=user, search=params.get("search", "").strip(), sort=sort, **filters
         )
+        if case is not None:
+            qs = qs.filter(case_id=case)
         return qs.filter(owner__isnull=True) if unassigned else qs
 
     @extend_schema(parameters=LIST_PARAMETERS)

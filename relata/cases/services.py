@@ -328,9 +328,7 @@ def case_lines_set(*, user: User, case: Case, lines: list[dict[str, Any]]) -> Ca
             case=case,
             product=product,
             description=(raw.get("description") or "").strip()[:200],
-            quantity=(
-                raw["quantity"] if raw.get("quantity") is not None else decimal.Decimal("1")
-            ),
+            quantity=(raw["quantity"] if raw.get("quantity") is not None else decimal.Decimal("1")),
             unit_price=(
                 raw["unit_price"] if raw.get("unit_price") is not None else product.unit_price
             ),

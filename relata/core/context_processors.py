@@ -34,7 +34,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("entities", _("Entities"), "building", "entities:list"),
     NavItem("contacts", _("Contacts"), "person-vcard", "entities:contact_list"),
     NavItem("agenda", _("Agenda"), "calendar-week", "actions:agenda"),
-    NavItem("cases", _("Cases"), "briefcase", "core:area", ("cases",)),
+    NavItem("cases", _("Cases"), "briefcase", "cases:list"),
     NavItem("forecast", _("Forecast"), "graph-up-arrow", "core:area", ("forecast",)),
     NavItem("campaigns", _("Campaigns"), "megaphone", "campaigns:campaign_list"),
     NavItem("email", _("Email"), "envelope", "core:area", ("email",)),
@@ -64,15 +64,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Action types are settings; the rest (the calendar subscription and reminders
         # too, which the agenda page links to) belongs to the agenda.
         current = "settings" if name.startswith("type_") else "agenda"
-    if (
-        match
-        and match.namespaces[:1] == ["cases"]
-        and not current
-        and (match.url_name or "").startswith("settings_")
-    ):
-        # Case types and statuses are settings; the other case pages are left to the rule
-        # below until the cases area has its own entry.
-        current = "settings"
+    if match and match.namespaces[:1] == ["cases"] and not current:
+        # Case types and statuses are settings; the list, board and report are cases.
+        current = "settings" if (match.url_name or "").startswith("settings_") else "cases"
     if match and match.namespaces[:1] == ["campaigns"] and not current:
         current = "campaigns"
     if match and not current:

@@ -34,3 +34,14 @@ urlpatterns = [
         name="notification_read",
     ),
 ]
+# Saved views of list pages (partials/saved_views.html).
+from relata.core import views_saved_views  # noqa: E402
+
+urlpatterns += [
+    path("saved-views/", views_saved_views.saved_view_create, name="saved_view_create"),
+    path(
+        "saved-views/<int:pk>/delete/",
+        views_saved_views.saved_view_delete,
+        name="saved_view_delete",
+    ),
+]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from conftest import PASSWORD
 from relata.actions import services
 from relata.actions.models import Action
 from relata.cases import services as case_services
@@ -79,7 +78,7 @@ def test_moving_the_action_to_another_entity_checks_its_case(
 def test_the_form_starts_from_the_case(client, agent, make_case, contact):
     case = make_case()
     case_services.case_update(user=agent, case=case, data={"contact": contact})
-    client.login(username=agent.username, password=PASSWORD)
+    client.force_login(agent)
     response = client.get(f"/actions/new/?case={case.pk}")
     form = response.context["form"]
     assert (form.initial["entity"], form.initial["case"], form.initial["contact"]) == (

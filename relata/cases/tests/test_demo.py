@@ -47,4 +47,3 @@ def test_demo_cases_are_consistent(admin_user):
     )
     assert Case.objects.filter(number=new.number).count() == 1
     assert CaseStatusChange.objects.filter(case=new).count() == 1
-

@@ -129,3 +129,18 @@ def test_open_cases_filter_by_age_owner_and_type(pipeline, make_case, agent, man
     assert [c.subject for c in reports.open_cases(user=agent, owner=manager)] == ["C"]
     opportunities = reports.open_cases(user=agent, case_type=pipeline["a"].case_type)
     assert sorted(c.subject for c in opportunities) == ["A", "B", "C"]
+
+
+def test_ages_are_whole_days(make_case, agent):
+    today = make_case(subject="Today")
+    two_days = make_case(subject="Two days")
+    Case.objects.filter(pk=today.pk).update(opened_at=timezone.now() - datetime.timedelta(hours=3))
+    Case.objects.filter(pk=two_days.pk).update(
+        opened_at=timezone.now() - datetime.timedelta(days=2, hours=5)
+    )
+    assert [c.subject for c in reports.open_cases(user=agent, max_age_days=0)] == ["Today"]
+    assert [c.subject for c in reports.open_cases(user=agent, min_age_days=2)] == ["Two days"]
+    assert [c.subject for c in reports.open_cases(user=agent, max_age_days=2)] == [
+        "Two days",
+        "Today",
+    ]
