@@ -255,15 +255,7 @@ def case_filters(user: User, params: Any) -> Q:
         q &= Q(expected_close_date__gte=day)
     if params.get("expected_close_to", "").strip():
         q &= Q(expected_close_date__lte=_date("expected_close_to", params["expected_close_to"]))
-    search = params.get("search", "").strip()
-    if search:
-        q &= (
-            Q(number__icontains=search)
-            | Q(subject__icontains=search)
-            | Q(entity__legal_name__icontains=search)
-            | Q(entity__trade_name__icontains=search)
-        )
-    return q
+    return q & selectors.search_q(params.get("search", ""))
 
 
 SORT_FIELDS = ("opened_at", "expected_close_date", "amount", "number", "updated_at")

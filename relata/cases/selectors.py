@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from relata.cases.models import Case, CaseStatus, CaseType, StatusMeaning
 from relata.core import permissions
@@ -36,24 +36,48 @@ def case_get(*, user: User, pk: int) -> Case:
     return case_queryset(user=user).get(pk=pk)
 
 
+def search_q(text: str) -> Q:
+    """Return the filter of a case search: words of the number, subject or entity names."""
+    text = text.strip()
+    if not text:
+        return Q()
+    return (
+        Q(number__icontains=text)
+        | Q(subject__icontains=text)
+        | Q(entity__legal_name__icontains=text)
+        | Q(entity__trade_name__icontains=text)
+    )
+
+
 def case_list(
     *,
     user: User,
     case_type: CaseType | int | None = None,
     statuses: list[Any] | None = None,
-    owner: User | int | None = None,
+    owner: User | int | str | None = None,
     team: Team | int | None = None,
     entity: Entity | int | None = None,
+    campaign: Any = None,
     open_only: bool = False,
+    search: str = "",
 ) -> QuerySet[Case]:
-    """Return the visible cases matching the filters, newest first."""
+    """Return the visible cases matching the filters, newest first.
+
+    ``owner`` is a user, an id, or ``"none"`` for cases assigned to a team only.
+    """
     qs = case_queryset(user=user)
     if case_type:
         qs = qs.filter(case_type=case_type)
     if statuses:
         qs = qs.filter(status__in=statuses)
-    if owner:
+    if owner == "none":
+        qs = qs.filter(owner__isnull=True)
+    elif isinstance(owner, User | int):
         qs = qs.filter(owner=owner)
+    if campaign:
+        qs = qs.filter(campaign=campaign)
+    if search.strip():
+        qs = qs.filter(search_q(search))
     if team:
         qs = qs.filter(team=team)
     if entity:

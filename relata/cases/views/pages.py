@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -106,26 +106,15 @@ def filtered_cases(request: AuthenticatedHttpRequest, form: CaseFilterForm) -> Q
         user=request.user,
         case_type=form.value("case_type"),
         statuses=[status] if status else None,
-        owner=owner_id if owner_kind == "user" else None,
+        owner="none" if owner_kind == "none" else owner_id if owner_kind == "user" else None,
         team=form.value("team"),
         entity=entity,
+        campaign=form.value("campaign"),
         open_only=form.open_only,
+        search=form.value("q") or "",
     )
     if form.value("entity") and entity is None:
         qs = qs.none()  # an entity out of reach matches nothing rather than everything
-    if owner_kind == "none":
-        qs = qs.filter(owner__isnull=True)
-    campaign = form.value("campaign")
-    if campaign:
-        qs = qs.filter(campaign=campaign)
-    search = (form.value("q") or "").strip()
-    if search:
-        qs = qs.filter(
-            Q(number__icontains=search)
-            | Q(subject__icontains=search)
-            | Q(entity__legal_name__icontains=search)
-            | Q(entity__trade_name__icontains=search)
-        )
     return qs.order_by(*_ordering(request.GET.get("sort", DEFAULT_SORT)))
 
 
