@@ -24,7 +24,7 @@ from relata.core import permissions
 from relata.core.forms import StyledFormMixin
 from relata.core.models import Role, Team, User
 from relata.entities import selectors as entity_selectors
-from relata.entities.forms.common import apply_service_errors
+from relata.entities.forms.common import EntityFinderMixin, apply_service_errors
 from relata.entities.models import Contact, Entity
 
 __all__ = [
@@ -142,7 +142,7 @@ def entity_cases(user: User, entity: Entity | None, current: Case | None = None)
     return case_selectors.case_queryset(user=user).filter(q, entity=entity).order_by("-opened_at")
 
 
-class ActionForm(StyledFormMixin, forms.Form):
+class ActionForm(EntityFinderMixin, StyledFormMixin, forms.Form):
     """Create or change an action. The entity list shows only the chosen entity (and the
     results of a search): there may be a hundred thousand of them."""
 
@@ -252,18 +252,6 @@ class ActionForm(StyledFormMixin, forms.Form):
         self.fields["entity_search"].widget.attrs["placeholder"] = _("Type part of the name")
         for name in ("start", "end", "due_date"):
             self.fields[name].widget.attrs["class"] = "form-control"
-
-    def _chosen_entity(self, data: QueryDict | None, initial: dict[str, Any]) -> Entity | None:
-        raw = data.get("entity") if data is not None else initial.get("entity")
-        if isinstance(raw, Entity):
-            return raw
-        if raw in (None, "") or not str(raw).isdigit():
-            return None
-        return permissions.scope(self.user, Entity.objects.all()).filter(pk=int(raw)).first()
-
-    @staticmethod
-    def entity_choices(entities: list[Entity | None]) -> list[tuple[Any, str]]:
-        return [("", "---------")] + [(e.pk, e.display_name) for e in entities if e is not None]
 
     @property
     def is_meeting(self) -> bool:

@@ -29,7 +29,11 @@ from relata.core.selectors import parameters_get
 from relata.customfields.forms import CustomFieldsFormMixin
 from relata.customfields.models import Target
 from relata.entities import selectors as entity_selectors
-from relata.entities.forms.common import apply_service_errors, choices_with_current
+from relata.entities.forms.common import (
+    EntityFinderMixin,
+    apply_service_errors,
+    choices_with_current,
+)
 from relata.entities.models import Contact, Entity, KindMeaning, Source
 
 __all__ = [
@@ -200,7 +204,7 @@ def prescriber_choices(user: User, current: Entity | None) -> QuerySet[Entity]:
     return visible.filter(q).order_by("legal_name", "pk")
 
 
-class CaseForm(CustomFieldsFormMixin, StyledFormMixin, forms.Form):
+class CaseForm(EntityFinderMixin, CustomFieldsFormMixin, StyledFormMixin, forms.Form):
     """Create or change a case. The type decides the fields: opportunities have amounts,
     probability and product lines; after-sales cases a resolution. The type's custom
     fields come from the custom-field engine (scope = the type's code)."""
@@ -363,14 +367,6 @@ class CaseForm(CustomFieldsFormMixin, StyledFormMixin, forms.Form):
         found = types.filter(pk=int(raw)).first() if raw.isdigit() else None
         return found or types.filter(code=raw).first()
 
-    def _chosen_entity(self, data: QueryDict | None, initial: dict[str, Any]) -> Entity | None:
-        raw = data.get("entity") if data is not None else initial.get("entity")
-        if isinstance(raw, Entity):
-            return raw if permissions.can_view(self.user, raw) else None
-        if raw in (None, "") or not str(raw).isdigit():
-            return None
-        return permissions.scope(self.user, Entity.objects.all()).filter(pk=int(raw)).first()
-
     def _drop_type_fields(self) -> None:
         if self.chosen_type is None or self.chosen_type.is_opportunity:
             keep = set(self.OPPORTUNITY_FIELDS)
@@ -380,10 +376,6 @@ class CaseForm(CustomFieldsFormMixin, StyledFormMixin, forms.Form):
             keep.discard("resolution")  # a new case has nothing resolved yet
         for name in {*self.OPPORTUNITY_FIELDS, *self.AFTER_SALES_FIELDS} - keep:
             del self.fields[name]
-
-    @staticmethod
-    def entity_choices(entities: list[Entity | None]) -> list[tuple[Any, str]]:
-        return [("", "---------")] + [(e.pk, e.display_name) for e in entities if e is not None]
 
     @property
     def is_opportunity(self) -> bool:

@@ -56,3 +56,31 @@ def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         else:
             name = GROUP_ERROR_FIELDS.get(key, key)
         form.add_error(name if name in form.fields else None, messages)
+
+
+class EntityFinderMixin:
+    """The entity field of a form that finds its entity by search (actions, cases…).
+
+    The select holds only the chosen entity (and a search's matches): there may be a
+    hundred thousand. The form sets ``self.user`` before calling :meth:`_chosen_entity`;
+    its template renders the options with ``entities/_entity_options.html``.
+    """
+
+    user: Any
+
+    def _chosen_entity(self, data: Any, initial: dict[str, Any]) -> Any:
+        """Return the entity named by the data (or else the initial values) if the user
+        may see it."""
+        from relata.core import permissions
+        from relata.entities.models import Entity
+
+        raw = data.get("entity") if data is not None else initial.get("entity")
+        if isinstance(raw, Entity):
+            return raw if permissions.can_view(self.user, raw) else None
+        if raw in (None, "") or not str(raw).isdigit():
+            return None
+        return permissions.scope(self.user, Entity.objects.all()).filter(pk=int(raw)).first()
+
+    @staticmethod
+    def entity_choices(entities: list[Any]) -> list[tuple[Any, str]]:
+        return [("", "---------")] + [(e.pk, e.display_name) for e in entities if e is not None]
