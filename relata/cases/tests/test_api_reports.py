@@ -111,8 +111,9 @@ def test_open_cases_filters(api_client, open_cases, agent, manager, team, other_
     assert subjects(team=other_team.pk) == []
     assert subjects(min_age_days=5) == ["First"]
     assert subjects(max_age_days=5) == ["Second", "Postponed", "Complaint"]
-    assert subjects(min_age_days=0, max_age_days=10) == ["Second", "Postponed", "Complaint"]
-    assert subjects(min_age_days=0, max_age_days=11) == [
+    # ages are whole days: the first, opened 10 days ago, is 10 days old
+    assert subjects(min_age_days=0, max_age_days=9) == ["Second", "Postponed", "Complaint"]
+    assert subjects(min_age_days=0, max_age_days=10) == [
         "First",
         "Second",
         "Postponed",
