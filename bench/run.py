@@ -43,6 +43,10 @@ ENTITY_URLS = [
 # The agenda (issue 4): a week of the viewer's calendar, the action list, an entity page
 # with its actions panel, the API list and the viewer's iCalendar feed. Built by name at
 # run time from ``action_urls``.
+# The cases (issue 5): the pipeline board (opportunities, default filters and one owner's),
+# the open-cases report and its API, with ``--cases`` cases (200,000 by default) added by
+# ``bench/cases_data.py``. Built at run time from ``case_urls``.
+CASES_DEFAULT = 200_000
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -141,6 +145,25 @@ def action_urls(viewer) -> list[str]:  # type: ignore[no-untyped-def]
     return urls
 
 
+def case_urls(owner) -> list[str]:  # type: ignore[no-untyped-def]
+    """Return the cases URLs: the board, the board of ``owner``'s cases, the report and,
+    when it exists, the report's API."""
+    from django.urls import Resolver404, resolve, reverse
+
+    urls = [
+        reverse("cases:board"),
+        f"{reverse('cases:board')}?owner={owner.pk}",
+        reverse("cases:open_report"),
+    ]
+    try:
+        resolve("/api/v1/reports/open-cases/")
+    except Resolver404:
+        print("No /api/v1/reports/open-cases/ yet: skipped.")
+    else:
+        urls.append("/api/v1/reports/open-cases/")
+    return urls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=200, help="requests per URL (default 200)")
@@ -151,9 +174,15 @@ def main() -> None:
     )
     parser.add_argument(
         "--suite",
-        choices=["core", "entities", "actions"],
+        choices=["core", "entities", "actions", "cases"],
         default="core",
         help="which URLs: the foundation's pages, or the entity list (default core)",
+    )
+    parser.add_argument(
+        "--cases",
+        type=int,
+        default=CASES_DEFAULT,
+        help=f"cases in the database for --suite cases (default {CASES_DEFAULT:,})",
     )
     parser.add_argument(
         "--data-dir",
@@ -221,11 +250,34 @@ def main() -> None:
             if agent is not None:
                 viewers.append(("agent", agent))
 
+        case_owner = None
+        if args.suite == "cases":
+            from cases_data import fill_cases  # bench/, beside this script
+
+            print(f"Filling the database up to {args.cases:,} cases …", flush=True)
+            _added, fill_seconds = fill_cases(args.cases, seed=args.seed)
+            prep_seconds += fill_seconds
+            agent = User.objects.filter(role=Role.AGENT, teams__isnull=False).order_by("pk").first()
+            manager = (
+                User.objects.filter(role=Role.MANAGER, teams__isnull=False).order_by("pk").first()
+            )
+            if agent is None or manager is None:
+                raise SystemExit("The demo made no agent or manager in a team.")
+            # The busiest owner is the agent; the filtered board shows their cases.
+            case_owner = agent
+            viewers = [("agent", agent), ("manager", manager), ("admin", admin)]
+
         rows = []
         for who, viewer in viewers:
             client = Client()
             client.force_login(viewer)
-            for url in action_urls(viewer) if args.suite == "actions" else urls:
+            if args.suite == "actions":
+                viewer_urls = action_urls(viewer)
+            elif args.suite == "cases":
+                viewer_urls = case_urls(case_owner)
+            else:
+                viewer_urls = urls
+            for url in viewer_urls:
                 timings, status = measure(client, url, args.n, args.warmup)
                 rows.append(
                     (
@@ -249,6 +301,14 @@ def main() -> None:
             from relata.entities.models import Entity
 
             sizes = f"   entities: {Entity.objects.count()}   actions: {Action.objects.count()}"
+        if args.suite == "cases":
+            from relata.cases.models import Case
+            from relata.entities.models import Entity
+
+            sizes = (
+                f"   entities: {Entity.objects.count()}   cases: {Case.objects.count()}"
+                f" ({Case.objects.filter(case_type__is_opportunity=True).count()} opportunities)"
+            )
         lines = [
             f"Relata latency, Django test client — {datetime.now():%Y-%m-%d %H:%M}",
             f"Database: {vendor}   users: {users}   demo seed: {args.seed}{sizes}",

@@ -261,6 +261,8 @@ class Case(OwnedModel, CustomFieldsModel):
             models.Index(fields=["case_type", "status"], name="case_type_status"),
             models.Index(fields=["status", "expected_close_date"], name="case_status_close"),
             models.Index(fields=["entity", "opened_at"], name="case_entity_opened"),
+            # The open-cases report pages its rows oldest first.
+            models.Index(fields=["opened_at", "id"], name="case_opened"),
         ]
         constraints = [
             models.CheckConstraint(
