@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RELATA_DATA_DIR ?= var
 export RELATA_DATA_DIR
 
-.PHONY: run test lint bench bench-cards messages clean venv dev-deps
+.PHONY: run test lint bench bench-cards bench-cases messages clean venv dev-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ messages: dev-deps
 bench: dev-deps
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/cards/run.py
+
+# The pipeline board and the open-cases report over 200,000 cases (slow: builds the data).
+# Add DATABASE_URL=postgres://… to measure on PostgreSQL.
+bench-cases: dev-deps
+	$(BIN)/python bench/run.py --suite cases $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 
 # Business-card recognition alone: field precision/recall and seconds per card.
 bench-cards: dev-deps

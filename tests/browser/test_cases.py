@@ -151,7 +151,10 @@ def test_create_an_opportunity_and_win_it_on_the_board(
     expect(page.locator(".timeline").first).to_contain_text(case.number)
     expect(page.locator("#cases-panel")).to_contain_text(case.number)
 
-    # The open-cases report no longer lists it.
+    # The case list shows it among all cases; the open-cases report no longer lists it.
+    page.goto(f"{live_server.url}/cases/?open=0")
+    expect(page.locator("main")).to_contain_text(case.number)
+    assert_layout(page, screen)
     page.goto(f"{live_server.url}/cases/open/")
     expect(page.locator("h1")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text(case.number)
