@@ -104,7 +104,7 @@ def test_create_an_opportunity_and_win_it_on_the_board(
     # 10 × 480 less 15 % = 4,080.00; 2 × 650 = 1,300.00
     expect(page.locator("#lines-total")).to_contain_text("5,380.00")
     assert_layout(page, screen)
-    page.screenshot(path=shots_dir / f"cases-form-{screen}.png", full_page=True)
+    page.screenshot(path=shots_dir / f"opportunity-form-{screen}.png", full_page=True)
     page.locator("#save-case").click()
 
     expect(page.locator("h1")).to_contain_text("CRM for the sales team")
@@ -120,7 +120,7 @@ def test_create_an_opportunity_and_win_it_on_the_board(
         decimal.Decimal("4080.00"),
     ]
     assert_layout(page, screen)
-    page.screenshot(path=shots_dir / f"cases-detail-{screen}.png", full_page=True)
+    page.screenshot(path=shots_dir / f"opportunity-detail-{screen}.png", full_page=True)
 
     # The board: drag the card across, one column at a time, to "Closed won" (a phone shows
     # one column and the edge of the next).
@@ -129,7 +129,7 @@ def test_create_an_opportunity_and_win_it_on_the_board(
     card = page.locator(f"[data-case-id='{case.pk}']")
     expect(card).to_be_visible()
     assert_layout(page, screen)
-    page.screenshot(path=shots_dir / f"cases-board-{screen}.png", full_page=True)
+    page.screenshot(path=shots_dir / f"opportunity-board-{screen}.png", full_page=True)
     for code in ("presenting_solutions", "decision", "decision_postponed", "won"):
         column = page.locator(f"[data-status-code='{code}'] .board-cards")
         with page.expect_response(re.compile(rf"/cases/{case.pk}/move/")) as moved:
