@@ -39,8 +39,9 @@ from relata.core.types import AuthenticatedHttpRequest
 from relata.entities.forms.common import apply_service_errors
 
 BOARD_FILTERS = ("owner", "team", "campaign", "period", "close_from", "close_to")
-# Cards per column; the rest of a column is behind its "N more" link to the case list.
-CARDS_PER_COLUMN = 20
+# Cards per column (more than a desktop screen's height); the rest of a column is behind
+# its "N more" link to the case list. Each card costs rendering time on every board load.
+CARDS_PER_COLUMN = 12
 _SENTINEL = 987654321
 
 
