@@ -206,7 +206,7 @@ def test_a_bad_custom_value_is_named_by_its_key(api_client, agent, entity):
     ("body", "errors"),
     [
         ({}, {"case_type", "entity", "subject"}),
-        ({"case_type": "nap", "entity": 1, "subject": "X"}, {"case_type"}),
+        ({"case_type": "nap", "subject": "X"}, {"case_type"}),
         ({"case_type": "opportunity", "subject": "X", "probability": 120}, {"probability"}),
         ({"case_type": "opportunity", "subject": "X", "status": "won"}, {"status"}),
         ({"case_type": "opportunity", "subject": "X", "status": "received"}, {"status"}),
@@ -243,7 +243,9 @@ def test_a_reader_cannot_create_and_an_invisible_entity_is_400(
 ):
     api_client.force_authenticate(reader)
     denied = api_client.post(
-        reverse(LIST), {"case_type": "lead", "entity": 1, "subject": "X"}, format="json"
+        reverse(LIST),
+        {"case_type": "lead", "entity": other_entity.pk, "subject": "X"},
+        format="json",
     )
     api_client.force_authenticate(agent)
     hidden = api_client.post(
