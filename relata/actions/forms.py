@@ -21,10 +21,16 @@ from relata.actions.models import Action, ActionStatus, ActionType, Priority
 from relata.cases import selectors as case_selectors
 from relata.cases.models import Case
 from relata.core import permissions
-from relata.core.forms import StyledFormMixin
+from relata.core.forms import DateInput, StyledFormMixin, UserChoiceField, user_label
 from relata.core.models import Role, Team, User
+from relata.core.selectors import colleagues
 from relata.entities import selectors as entity_selectors
-from relata.entities.forms.common import EntityFinderMixin, apply_service_errors
+from relata.entities.forms.common import (
+    ContactChoiceField,
+    EntityFinderMixin,
+    apply_service_errors,
+    entity_contacts,
+)
 from relata.entities.models import Contact, Entity
 
 __all__ = [
@@ -48,13 +54,6 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format=DATETIME_FORMAT)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def datetime_field(label: Any, **kwargs: Any) -> forms.DateTimeField:
@@ -96,15 +95,6 @@ def _setup_type_field(field: forms.ModelChoiceField, current: ActionType | None)
     field.choices = [("", "---------"), *((t.pk, t.name) for t in types)]
 
 
-def user_label(user: User) -> str:
-    return user.get_full_name() or user.username
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return user_label(obj)
-
-
 class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return user_label(obj)
@@ -113,22 +103,6 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
 class ContactMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.full_name
-
-
-class ContactChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.full_name
-
-
-def entity_contacts(entity: Entity | None, current: list[Contact] | None = None) -> QuerySet:
-    """Return the contacts an action of ``entity`` may name: its active ones, plus those
-    the action already has."""
-    if entity is None:
-        return Contact.objects.none()
-    q = Q(is_active=True)
-    if current:
-        q |= Q(pk__in=[c.pk for c in current])
-    return Contact.objects.filter(q, entity=entity).order_by("last_name", "first_name", "pk")
 
 
 def entity_cases(user: User, entity: Entity | None, current: Case | None = None) -> QuerySet:
@@ -462,7 +436,7 @@ class AgendaForm(forms.Form):
 
     def __init__(self, data: QueryDict | None = None, *, user: User) -> None:
         super().__init__(data)
-        self.fields["owner"].queryset = agenda_users(user).exclude(pk=user.pk)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = colleagues(user).exclude(pk=user.pk)  # type: ignore[attr-defined]
         teams = Team.objects.filter(is_active=True)
         if not permissions.is_administrator(user):
             teams = teams.filter(pk__in=permissions.team_ids(user))
@@ -470,15 +444,6 @@ class AgendaForm(forms.Form):
         self.fields["types"].queryset = ActionType.objects.filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["owner"].widget.attrs.update({"class": "form-select form-select-sm"})
         self.fields["team"].widget.attrs.update({"class": "form-select form-select-sm"})
-
-
-def agenda_users(user: User) -> QuerySet[User]:
-    """Return the users whose agenda ``user`` may look at: everyone for administrators,
-    else themselves and the members of their teams."""
-    qs = User.objects.filter(is_active=True)
-    if not permissions.is_administrator(user):
-        qs = qs.filter(pk__in=sorted({user.pk, *permissions.team_member_ids(user)}))
-    return qs.order_by("first_name", "last_name", "username")
 
 
 class ActionTypeForm(StyledFormMixin, forms.ModelForm):

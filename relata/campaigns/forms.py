@@ -9,14 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relata.campaigns.models import Campaign
 from relata.campaigns.services import CAMPAIGN_FIELDS
-from relata.core.forms import StyledFormMixin
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+from relata.core.forms import DateInput, StyledFormMixin
 
 
 class CampaignForm(StyledFormMixin, forms.ModelForm):

@@ -17,22 +17,23 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from relata.actions.forms import DateInput, UserChoiceField, agenda_users
 from relata.campaigns.models import Campaign
 from relata.cases import selectors
 from relata.cases.forms_lines import BaseLineFormSet, LineForm, LineFormSet
 from relata.cases.models import Case, CasePriority, CaseStatus, CaseType
 from relata.core import permissions
-from relata.core.forms import StyledFormMixin, currency_choices
+from relata.core.forms import DateInput, StyledFormMixin, UserChoiceField, currency_choices
 from relata.core.models import Team, User
-from relata.core.selectors import parameters_get
+from relata.core.selectors import colleagues, parameters_get
 from relata.customfields.forms import CustomFieldsFormMixin
 from relata.customfields.models import Target
 from relata.entities import selectors as entity_selectors
 from relata.entities.forms.common import (
+    ContactChoiceField,
     EntityFinderMixin,
     apply_service_errors,
     choices_with_current,
+    entity_contacts,
 )
 from relata.entities.models import Contact, Entity, KindMeaning, Source
 
@@ -49,11 +50,6 @@ __all__ = [
 
 PAGE_SIZE = 25
 PRESCRIBER_OPTIONS = 200
-
-
-class ContactChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.full_name
 
 
 class EntityChoiceField(forms.ModelChoiceField):
@@ -109,7 +105,7 @@ class CaseFilterForm(StyledFormMixin, forms.Form):
         self.fields["status"].choices = self._status_choices(list(statuses), chosen_type is None)  # type: ignore[attr-defined]
         people = [
             (str(person.pk), person.get_full_name() or person.username)
-            for person in agenda_users(user)
+            for person in colleagues(user)
             if person.pk != user.pk
         ]
         self.fields["owner"].choices = [  # type: ignore[attr-defined]
@@ -183,16 +179,6 @@ class CaseFilterForm(StyledFormMixin, forms.Form):
 
 
 # --- The case -----------------------------------------------------------------------------
-
-
-def entity_contacts(entity: Entity | None, current: Contact | None = None) -> QuerySet[Contact]:
-    """Return the contacts a case of ``entity`` may name: its active ones and the current."""
-    if entity is None:
-        return Contact.objects.none()
-    q = Q(is_active=True)
-    if current is not None:
-        q |= Q(pk=current.pk)
-    return Contact.objects.filter(q, entity=entity).order_by("last_name", "first_name", "pk")
 
 
 def prescriber_choices(user: User, current: Entity | None) -> QuerySet[Entity]:
@@ -319,7 +305,7 @@ class CaseForm(EntityFinderMixin, CustomFieldsFormMixin, StyledFormMixin, forms.
         self.fields["entity"].queryset = permissions.scope(user, Entity.objects.all())  # type: ignore[attr-defined]
         self.fields["entity"].widget.choices = self.entity_choices([self.chosen_entity])
         self.fields["contact"].queryset = entity_contacts(  # type: ignore[attr-defined]
-            self.chosen_entity, instance.contact if instance else None
+            self.chosen_entity, [instance.contact] if instance else None
         )
         current = lambda name: getattr(instance, name) if instance else None  # noqa: E731
         self.fields["source"].queryset = choices_with_current(  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from relata.campaigns.models import Campaign
 from relata.cases.models import Case, CaseStatus, CaseType
 from relata.cases.selectors import case_statuses, case_types
 from relata.core import permissions
-from relata.core.forms import StyledFormMixin
+from relata.core.forms import DateInput, StyledFormMixin
 from relata.core.models import Team, User
 
 OWNER_ME = "me"
@@ -48,13 +48,6 @@ def _small(form: forms.BaseForm) -> None:
         widget = field.widget
         css = "form-select" if isinstance(widget, forms.Select) else "form-control"
         widget.attrs["class"] = f"{css} {css}-sm"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class _QueryForm(forms.Form):

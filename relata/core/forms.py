@@ -44,6 +44,26 @@ def style_widgets(form: forms.BaseForm) -> None:
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker that reads and writes ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def user_label(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A choice of users shown by their full names."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return user_label(obj)
+
+
 class StyledFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -77,3 +77,12 @@ def default_team(user: User) -> Team | None:
     they have exactly one (with several, the person assigning chooses)."""
     teams = list(user.teams.filter(is_active=True)[:2])
     return teams[0] if len(teams) == 1 else None
+
+
+def colleagues(user: User) -> QuerySet[User]:
+    """Return the active users whose work ``user`` may look at (an agenda, a board's owner
+    filter): everyone for administrators, else themselves and the members of their teams."""
+    qs = User.objects.filter(is_active=True)
+    if not permissions.is_administrator(user):
+        qs = qs.filter(pk__in=sorted({user.pk, *permissions.team_member_ids(user)}))
+    return qs.order_by("first_name", "last_name", "username")

@@ -84,3 +84,23 @@ class EntityFinderMixin:
     @staticmethod
     def entity_choices(entities: list[Any]) -> list[tuple[Any, str]]:
         return [("", "---------")] + [(e.pk, e.display_name) for e in entities if e is not None]
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    """A choice of contacts shown by their full names."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.full_name
+
+
+def entity_contacts(entity: Any, current: list[Any] | None = None) -> QuerySet[Any]:
+    """Return the contacts a record of ``entity`` (an action, a case) may name: its active
+    ones, plus those the record already has."""
+    from relata.entities.models import Contact
+
+    if entity is None:
+        return Contact.objects.none()
+    q = Q(is_active=True)
+    if current:
+        q |= Q(pk__in=[c.pk for c in current if c is not None])
+    return Contact.objects.filter(q, entity=entity).order_by("last_name", "first_name", "pk")
