@@ -153,6 +153,7 @@ class CaseTypeSerializer(ModelSerializer):
             "number_prefix",
             "is_opportunity",
             "service_level_hours",
+            "stale_after_days",
             "order",
             "is_active",
             "statuses",

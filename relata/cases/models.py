@@ -52,6 +52,15 @@ class CaseType(models.Model):
         blank=True,
         help_text=_("After-sales cases are due this many hours after they are opened."),
     )
+    stale_after_days = models.PositiveIntegerField(
+        _("needs attention after (days in one status)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "An open case that stays longer than this in one status is flagged on the "
+            "control panel. Empty: never."
+        ),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -191,6 +200,9 @@ class Case(OwnedModel, CustomFieldsModel):
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    # When the case entered its current status (the last status change), kept here so the
+    # control panel finds cases stuck in a status without reading the change history.
+    status_since = models.DateTimeField(_("in this status since"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     source = models.ForeignKey(
@@ -263,6 +275,7 @@ class Case(OwnedModel, CustomFieldsModel):
             models.Index(fields=["entity", "opened_at"], name="case_entity_opened"),
             # The open-cases report pages its rows oldest first.
             models.Index(fields=["opened_at", "id"], name="case_opened"),
+            models.Index(fields=["status", "status_since"], name="case_status_since"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -163,6 +163,7 @@ def case_create(*, user: User, data: dict[str, Any], custom: dict[str, Any] | No
         owner=owner,
         team=team,
         opened_at=now,
+        status_since=now,
         due_at=_due_at(case_type, now),
         created_by=user,
     )
@@ -269,6 +270,7 @@ def case_move(
     elif current.is_open or case.closed_at is None:
         case.closed_at = now
     case.status = status
+    case.status_since = now
     case.full_clean()
     set_history_user(case, user)
     case.save()

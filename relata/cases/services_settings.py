@@ -29,6 +29,7 @@ TYPE_FIELDS = (
     "number_prefix",
     "is_opportunity",
     "service_level_hours",
+    "stale_after_days",
     "order",
     "is_active",
 )

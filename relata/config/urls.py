@@ -25,6 +25,9 @@ urlpatterns = [
     path("", include("relata.cases.urls")),
     path("", include("relata.products.urls")),
     path("", include("relata.campaigns.urls")),
+    path("", include("relata.dashboard.urls")),
+    path("", include("relata.mailing.urls")),
+    path("", include("relata.sales.urls")),
 ]
 
 handler403 = "relata.core.errors.permission_denied"

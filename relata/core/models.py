@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -129,6 +130,8 @@ PARAMETER_FIELDS = (
     "work_day_end",
     "working_days",
     "open_case_status_codes",
+    "forecast_committed_probability",
+    "forecast_best_case_probability",
 )
 
 
@@ -169,6 +172,23 @@ class CrmParameters(models.Model):
         default=list,
         blank=True,
     )
+    # The sales forecast's categories: an open opportunity whose probability reaches the
+    # first threshold is *committed*, the second *best case*, below it *pipeline*.
+    forecast_committed_probability = models.PositiveSmallIntegerField(
+        _("committed from probability (%)"),
+        default=70,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Open opportunities at or above this probability count as committed."),
+    )
+    forecast_best_case_probability = models.PositiveSmallIntegerField(
+        _("best case from probability (%)"),
+        default=40,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "Open opportunities at or above this probability, and below the committed one, "
+            "count as best case; the rest as pipeline."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -186,6 +206,18 @@ class CrmParameters(models.Model):
     def clean(self) -> None:
         if self.work_day_start and self.work_day_end and self.work_day_start >= self.work_day_end:
             raise ValidationError({"work_day_end": _("The working day must end after it starts.")})
+        if (
+            self.forecast_best_case_probability is not None
+            and self.forecast_committed_probability is not None
+            and self.forecast_best_case_probability > self.forecast_committed_probability
+        ):
+            raise ValidationError(
+                {
+                    "forecast_best_case_probability": _(
+                        "The best-case threshold cannot be above the committed one."
+                    )
+                }
+            )
 
 
 class OwnedModel(models.Model):

@@ -17,6 +17,8 @@ FORM = {
     "work_day_start": "09:00",
     "work_day_end": "18:00",
     "working_days": ["1", "2", "3", "4", "5"],
+    "forecast_committed_probability": "70",
+    "forecast_best_case_probability": "40",
 }
 
 

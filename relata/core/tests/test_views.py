@@ -76,6 +76,8 @@ def test_agent_gets_403_on_parameter_edit_and_nothing_changes(client, agent):
             "work_day_start": "08:00",
             "work_day_end": "17:00",
             "working_days": ["1"],
+            "forecast_committed_probability": "70",
+            "forecast_best_case_probability": "40",
         },
     )
 
@@ -105,6 +107,8 @@ def test_admin_edits_parameters_and_sees_the_change_in_history(client, admin_use
             "work_day_end": "17:00",
             "working_days": ["1", "2", "3"],
             "open_case_status_codes": "new, waiting_customer",
+            "forecast_committed_probability": "80",
+            "forecast_best_case_probability": "50",
         },
     )
     page = client.get(reverse("core:parameters")).content.decode()
@@ -399,3 +403,24 @@ def test_user_page_shows_the_role_history(client, admin_user, agent):
     page = client.get(reverse("core:user_edit", args=[agent.pk])).content.decode()
 
     assert '<del class="text-muted">Agent</del> → <strong>Manager</strong>' in page
+
+
+def test_the_best_case_threshold_cannot_be_above_the_committed_one(client, admin_user):
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("core:parameters_edit"),
+        {
+            "default_currency": "EUR",
+            "default_country": "ES",
+            "work_day_start": "09:00",
+            "work_day_end": "18:00",
+            "working_days": ["1"],
+            "forecast_committed_probability": "50",
+            "forecast_best_case_probability": "60",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "The best-case threshold cannot be above the committed one." in response.content.decode()
+    assert CrmParameters.objects.get().forecast_best_case_probability == 40

@@ -1,0 +1,5 @@
+"""API endpoints of the mailing app (included by relata/api/urls.py)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
