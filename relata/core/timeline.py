@@ -48,6 +48,40 @@ _KIND = {
 }
 
 
+# An expander turns the change of one field holding several values (the custom-fields JSON)
+# into one change per value, labelled for people: (record, field name, old, new) → changes.
+Expander = Callable[[models.Model, Any, Any], list[FieldChange]]
+_expanders: dict[str, Expander] = {}
+
+
+def register_expander(field_name: str, expander: Expander) -> None:
+    """Explain changes of ``field_name`` (on any model) with ``expander``."""
+    _expanders[field_name] = expander
+
+
+def _changes(obj: models.Model, record: Any, previous: Any, changed: set[str]) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    # In the model's field order, so that the same change always reads the same.
+    for model_field in type(obj)._meta.fields:
+        name = model_field.name
+        if name not in changed:
+            continue
+        expander = _expanders.get(name)
+        if expander is not None:
+            changes.extend(
+                expander(obj, getattr(previous, name, None), getattr(record, name, None))
+            )
+            continue
+        changes.append(
+            FieldChange(
+                label=str(model_field.verbose_name),
+                old=_display(previous, name),
+                new=_display(record, name),
+            )
+        )
+    return changes
+
+
 def register(provider: Provider) -> Provider:
     """Add a source of timeline events; usable as a decorator."""
     _providers.append(provider)
@@ -86,16 +120,7 @@ def history_events(obj: models.Model, limit: int = 50) -> list[TimelineEvent]:
         previous = records[index + 1] if index + 1 < len(records) else None
         if previous is not None and record.history_type == "~":
             changed = {change.field for change in record.diff_against(previous).changes}
-            # In the model's field order, so that the same change always reads the same.
-            changes = tuple(
-                FieldChange(
-                    label=str(model_field.verbose_name),
-                    old=_display(previous, model_field.name),
-                    new=_display(record, model_field.name),
-                )
-                for model_field in type(obj)._meta.fields
-                if model_field.name in changed
-            )
+            changes = tuple(_changes(obj, record, previous, changed))
             if not changes:
                 continue
         events.append(

@@ -7,3 +7,7 @@ class CustomFieldsConfig(AppConfig):
     label = "customfields"
     verbose_name = _("Custom fields")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registered on import: custom-field changes explained one field at a time.
+        from relata.customfields import timeline  # noqa: F401
