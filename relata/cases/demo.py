@@ -238,6 +238,13 @@ def cases(ctx: DemoContext) -> None:
                     case.lost_reason = rng.choice(LOST_REASONS)
                 if not case.status.is_open:
                     case.closed_at = min(now, opened + datetime.timedelta(days=rng.randint(1, 30)))
+                # In its current status since its opening, or since the one move recorded below.
+                case.status_since = (
+                    opened
+                    if case.status.pk == ordered[0].pk
+                    else case.closed_at
+                    or min(now, opened + datetime.timedelta(days=rng.randint(1, 20)))
+                )
                 new.append(case)
         Case.objects.bulk_create(new, batch_size=BATCH)
         saved = list(Case.objects.filter(number__in=[c.number for c in new]).order_by("pk"))
@@ -257,9 +264,7 @@ def cases(ctx: DemoContext) -> None:
                 )
             )
             if case.status.pk != opening.pk:
-                moved = case.closed_at or min(
-                    now, case.opened_at + datetime.timedelta(days=rng.randint(1, 20))
-                )
+                moved = case.status_since
                 changes.append(
                     CaseStatusChange(
                         case=stored,

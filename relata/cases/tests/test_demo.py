@@ -29,6 +29,7 @@ def test_demo_cases_are_consistent(admin_user):
         changes = list(case.status_changes.order_by("changed_at", "pk"))
         assert changes[0].from_status is None
         assert changes[-1].to_status_id == case.status_id
+        assert case.status_since == changes[-1].changed_at, case.number
     assert not cases.exclude(status__meaning="open").filter(closed_at=None).exists()
     assert not cases.filter(status__meaning="lost", lost_reason="").exists()
     # actions tied to a case are of its entity
