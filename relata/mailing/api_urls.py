@@ -1,5 +1,12 @@
-"""API endpoints of the mailing app (included by relata/api/urls.py)."""
+"""API endpoints of the mailing app (included by relata/api/urls.py under /api/v1/)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from relata.mailing.api import EmailTemplateViewSet, EmailViewSet
+
+router = SimpleRouter()
+router.register("email-templates", EmailTemplateViewSet, basename="email-template")
+router.register("emails", EmailViewSet, basename="email")
+
+urlpatterns: list[URLPattern | URLResolver] = list(router.urls)

@@ -1,6 +1,26 @@
-"""Pages of the mailing app."""
+"""Pages of the mailing app: outbox, compose, templates, and the public unsubscribe page."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from relata.mailing.views import compose, outbox, templates, unsubscribe
 
 app_name = "mailing"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("email/", outbox.outbox, name="outbox"),
+    path("email/<int:pk>/", outbox.email_detail, name="detail"),
+    path("email/<int:pk>/retry/", outbox.email_retry, name="retry"),
+    path("email/compose/", compose.compose, name="compose"),
+    path("email/compose/template/", compose.compose_template, name="compose_template"),
+    path("email/compose/preview/", compose.compose_preview, name="compose_preview"),
+    path("email/templates/", templates.template_list, name="templates"),
+    path("email/templates/new/", templates.template_form, name="template_create"),
+    path("email/templates/<int:pk>/", templates.template_form, name="template_edit"),
+    path("email/templates/<int:pk>/delete/", templates.template_delete, name="template_delete"),
+    path("email/templates/preview/", templates.template_preview, name="template_preview"),
+    path(
+        "email/templates/attachments/<int:pk>/delete/",
+        templates.template_attachment_delete,
+        name="template_attachment_delete",
+    ),
+    path("email/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
+]
