@@ -1,5 +1,6 @@
-"""REST API of outbound email: templates (administrators write), sent messages (scoped by
-the permission layer) and ``POST /api/v1/emails/send/``.
+"""REST API of email: templates (administrators write), sent messages (scoped by the
+permission layer), ``POST /api/v1/emails/send/``, mailboxes (administrators) and received
+messages (``/api/v1/received-emails/``).
 
 Writes call :mod:`relata.mailing.services`; their ``ValidationError`` (a template error
 included) and ``PermissionDenied`` become 400 and 403 through the API's exception handler.
@@ -12,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,7 +25,8 @@ from relata.core import permissions
 from relata.core.types import request_user
 from relata.entities.models import Contact
 from relata.mailing import selectors, services
-from relata.mailing.models import EmailTemplate, OutgoingEmail
+from relata.mailing.inbound import services as inbound_services
+from relata.mailing.models import EmailTemplate, InboundMessage, Mailbox, OutgoingEmail
 
 
 class EmailTemplateSerializer(ModelSerializer):
@@ -173,3 +176,110 @@ class EmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             "emails": result.emails,
         }
         return Response(SendResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+# --- inbound --------------------------------------------------------------------------------
+
+
+class AdministratorPermission(drf_permissions.BasePermission):
+    """Mailboxes hold server passwords: administrators only, reading included."""
+
+    message = "Only administrators may see and change mailboxes."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return permissions.can_configure(request.user)
+
+
+class MailboxSerializer(ModelSerializer):
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, style={"input_type": "password"}
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "id", *inbound_services.MAILBOX_FIELDS, "password", "last_polled_at", "last_error",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["last_polled_at", "last_error", "created_at"]
+
+
+class PollResultSerializer(serializers.Serializer[Any]):
+    fetched = serializers.IntegerField()
+    stored = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    processed = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    acknowledged = serializers.IntegerField()
+    error = serializers.CharField()
+
+
+class MailboxViewSet(viewsets.ModelViewSet[Mailbox]):
+    """Mailboxes read by the worker (administrators). The password is write-only; leaving it
+    out of an update keeps the saved one. ``POST …/poll/`` reads the mailbox now."""
+
+    serializer_class = MailboxSerializer
+    permission_classes = [AdministratorPermission]
+    queryset = Mailbox.objects.all().order_by("name")
+    filterset_fields = ["is_active", "kind", "protocol"]
+    ordering = ["name"]
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+
+    def perform_create(self, serializer: BaseSerializer[Mailbox]) -> None:
+        serializer.instance = inbound_services.mailbox_create(
+            user=request_user(self.request), data=dict(serializer.validated_data)
+        )
+
+    def perform_update(self, serializer: BaseSerializer[Mailbox]) -> None:
+        assert serializer.instance is not None
+        serializer.instance = inbound_services.mailbox_update(
+            user=request_user(self.request),
+            mailbox=serializer.instance,
+            data=dict(serializer.validated_data),
+        )
+
+    @extend_schema(request=None, responses={200: PollResultSerializer})
+    @action(detail=True, methods=["post"])
+    def poll(self, request: Request, pk: str | None = None) -> Response:
+        result = inbound_services.mailbox_poll_now(
+            user=request_user(request), mailbox=self.get_object()
+        )
+        if result is None:
+            return Response(
+                {"detail": "The mailbox is being read right now.", "code": "busy", "errors": {}},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(PollResultSerializer(result).data)
+
+
+class ReceivedEmailSerializer(ModelSerializer):
+    class Meta:
+        model = InboundMessage
+        fields = [
+            "id", "mailbox", "message_id", "subject", "from_address", "from_name", "to", "cc",
+            "date", "in_reply_to", "references", "text", "size", "is_auto_reply", "is_bounce",
+            "is_list", "is_loop", "status", "skip_reason", "error", "entity", "contact", "case",
+            "action", "created_entity", "created_contact", "created_case", "received_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ReceivedEmailViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Received emails: administrators see all; others those linked to an entity or case they
+    may see. The sender's HTML is not exposed (untrusted); ``text`` is the plain body."""
+
+    serializer_class = ReceivedEmailSerializer
+    permission_classes = [permissions.RecordPermission]
+    filterset_fields = ["mailbox", "status", "entity", "contact", "case"]
+    search_fields = ["from_address", "subject"]
+    ordering_fields = ["received_at", "date", "id"]
+    ordering = ["-received_at", "-id"]
+    queryset = InboundMessage.objects.none()
+
+    def get_queryset(self) -> QuerySet[InboundMessage]:
+        if getattr(self, "swagger_fake_view", False):
+            return InboundMessage.objects.none()
+        return inbound_services.received_queryset(request_user(self.request))

@@ -1,4 +1,5 @@
-"""Background jobs of outbound email: the outbox drain, after each send and every minute."""
+"""Background jobs of email: the outbox drain (after each send and every minute) and the
+mailbox poll (every two minutes)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,11 @@ def outbox_drain_due() -> None:
     from relata.mailing.outbox import drain
 
     drain()
+
+
+@db_periodic_task(crontab(minute="*/2"))
+def mailboxes_poll() -> None:
+    """Every two minutes: read the active mailboxes (one poll per mailbox at a time)."""
+    from relata.mailing.inbound.poller import poll_active
+
+    poll_active()

@@ -1,8 +1,9 @@
-"""Pages of the mailing app: outbox, compose, templates, and the public unsubscribe page."""
+"""Pages of the mailing app: outbox, compose, templates, inbox, mailboxes (settings), and the
+public unsubscribe page."""
 
 from django.urls import URLPattern, path
 
-from relata.mailing.views import compose, outbox, templates, unsubscribe
+from relata.mailing.views import compose, inbox, mailboxes, outbox, templates, unsubscribe
 
 app_name = "mailing"
 urlpatterns: list[URLPattern] = [
@@ -22,5 +23,19 @@ urlpatterns: list[URLPattern] = [
         templates.template_attachment_delete,
         name="template_attachment_delete",
     ),
+    path("email/inbox/", inbox.inbox, name="inbox"),
+    path("email/inbox/<int:pk>/", inbox.message_detail, name="inbox_detail"),
+    path("email/inbox/<int:pk>/original/", inbox.message_raw, name="inbox_raw"),
+    path("email/inbox/<int:pk>/retry/", inbox.message_retry, name="inbox_retry"),
+    path(
+        "email/inbox/attachments/<int:pk>/",
+        inbox.attachment_download,
+        name="inbox_attachment",
+    ),
+    path("settings/mailboxes/", mailboxes.mailbox_list, name="mailboxes"),
+    path("settings/mailboxes/new/", mailboxes.mailbox_form, name="mailbox_create"),
+    path("settings/mailboxes/<int:pk>/", mailboxes.mailbox_form, name="mailbox_edit"),
+    path("settings/mailboxes/<int:pk>/check/", mailboxes.mailbox_check, name="mailbox_check"),
+    path("settings/mailboxes/<int:pk>/poll/", mailboxes.mailbox_poll, name="mailbox_poll"),
     path("email/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

@@ -3,6 +3,7 @@
 Inbound mail (mailboxes, received messages) arrives in a module of its own later.
 """
 
+from relata.mailing.models.inbound import InboundAttachment, InboundMessage, InboundStatus, Mailbox  # noqa: F401
 from relata.mailing.models.outbound import (
     EmailAttachment,
     EmailStatus,
