@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RELATA_DATA_DIR ?= var
 export RELATA_DATA_DIR
 
-.PHONY: run test lint bench bench-cards bench-cases messages clean venv dev-deps
+.PHONY: run test lint bench bench-cards bench-cases bench-dashboard messages clean venv dev-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,14 @@ bench: dev-deps
 # Add DATABASE_URL=postgres://… to measure on PostgreSQL.
 bench-cases: dev-deps
 	$(BIN)/python bench/run.py --suite cases $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
+# The control panel and the forecast over 200,000 opportunities and 1,000,000 actions (slow:
+# builds the data, a few minutes). BENCH_DATA_DIR=/tmp/… keeps the data folder, and the
+# database with it, for the next run; DATABASE_URL=postgres://… (a throwaway database)
+# measures on PostgreSQL; BENCH_ARGS="-n 100 --profile" adds options.
+bench-dashboard: dev-deps
+	$(BIN)/python bench/run.py --suite dashboard $(if $(DATABASE_URL),--database-url $(DATABASE_URL)) \
+		$(if $(BENCH_DATA_DIR),--data-dir $(BENCH_DATA_DIR)) $(BENCH_ARGS)
 
 # Business-card recognition alone: field precision/recall and seconds per card.
 bench-cards: dev-deps

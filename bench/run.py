@@ -47,6 +47,14 @@ ENTITY_URLS = [
 # the open-cases report and its API, with ``--cases`` cases (200,000 by default) added by
 # ``bench/cases_data.py``. Built at run time from ``case_urls``.
 CASES_DEFAULT = 200_000
+# The control panel and the forecast (issue 6): ``--opportunities`` opportunities and
+# ``--actions`` actions added by ``bench/dashboard_data.py`` on top of a 20,000-entity demo.
+# Built at run time from ``dashboard_urls``; a URL that does not resolve yet is reported as
+# missing, and one that answers something else than 200 is reported with its status.
+OPPORTUNITIES_DEFAULT = 200_000
+ACTIONS_DEFAULT = 1_000_000
+DASHBOARD_ENTITIES = 20_000
+TARGET_MS = 250.0
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -164,6 +172,76 @@ def case_urls(owner) -> list[str]:  # type: ignore[no-untyped-def]
     return urls
 
 
+def dashboard_urls(who: str, member, team) -> list[str]:  # type: ignore[no-untyped-def]
+    """Return the panel and forecast URLs; a manager also switches to a member and a team."""
+    urls = ["/"]
+    if who == "manager":
+        urls += [f"/?member={member.pk}", f"/?team={team.pk}"]
+    urls += [
+        "/forecast/?group_by=agent",
+        "/forecast/?group_by=month",
+        "/api/v1/forecast/?group_by=agent",
+        "/api/v1/forecast/?group_by=month",
+        "/api/v1/dashboard/",
+    ]
+    return urls
+
+
+def view_name(url: str) -> str | None:
+    """The name of the view ``url`` resolves to, or None when no view answers it."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(url.split("?")[0])
+    except Resolver404:
+        return None
+    view = getattr(match.func, "view_class", match.func)
+    return f"{match.view_name} ({view.__module__}.{view.__name__})"
+
+
+def measure_lenient(client, url: str, n: int, warmup: int):  # type: ignore[no-untyped-def]
+    """Like :func:`measure`, but a first answer other than 200 (or an exception, for pages
+    still being written) is returned, not fatal."""
+    try:
+        first = client.get(url)
+    except Exception as error:  # reported in the table, not raised
+        print(f"GET {url} raised {error!r}", flush=True)
+        return [], "error"
+    if first.status_code != 200:
+        return [], first.status_code
+    return measure(client, url, n, max(0, warmup - 1))
+
+
+def profile(client, url: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """One request with every query captured: count, total and the five slowest queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        client.get(url)
+        total = (time.perf_counter() - start) * 1000
+    queries = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+    spent = sum(float(q["time"]) for q in queries) * 1000
+    lines = [f"{url}: {total:.1f} ms, {len(queries)} queries, {spent:.1f} ms in the database"]
+    for query in queries[:5]:
+        lines.append(f"  {float(query['time']) * 1000:8.1f} ms  {query['sql'][:1500]}")
+    return lines
+
+
+def database_size(connection) -> str:  # type: ignore[no-untyped-def]
+    """The database's size on disk, in MB."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            size = cursor.fetchone()[0]
+    elif connection.vendor == "sqlite":
+        size = Path(connection.settings_dict["NAME"]).stat().st_size
+    else:
+        return "?"
+    return f"{size / 1024 / 1024:,.0f} MB"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=200, help="requests per URL (default 200)")
@@ -174,7 +252,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--suite",
-        choices=["core", "entities", "actions", "cases"],
+        choices=["core", "entities", "actions", "cases", "dashboard"],
         default="core",
         help="which URLs: the foundation's pages, or the entity list (default core)",
     )
@@ -185,10 +263,32 @@ def main() -> None:
         help=f"cases in the database for --suite cases (default {CASES_DEFAULT:,})",
     )
     parser.add_argument(
+        "--opportunities",
+        type=int,
+        default=OPPORTUNITIES_DEFAULT,
+        help=f"opportunities for --suite dashboard (default {OPPORTUNITIES_DEFAULT:,})",
+    )
+    parser.add_argument(
+        "--actions",
+        type=int,
+        default=ACTIONS_DEFAULT,
+        help=f"actions for --suite dashboard (default {ACTIONS_DEFAULT:,})",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="after measuring, capture the queries of one request per URL (slowest first)",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="--suite dashboard: measure only the URLs containing this text",
+    )
+    parser.add_argument(
         "--data-dir",
         default="",
         help="reuse a data folder prepared before (skips migrate and demo): large demos "
-        "take minutes to build",
+        "take minutes to build; a missing or empty folder is prepared first and kept",
     )
     parser.add_argument(
         "--database-url",
@@ -198,6 +298,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.n < 1:
         parser.error("-n must be at least 1")
+    if args.suite == "dashboard" and args.entities is None:
+        args.entities = DASHBOARD_ENTITIES
+    load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory(prefix="relata-bench-") as temp_dir:
         data_dir = args.data_dir or temp_dir
@@ -213,9 +316,14 @@ def main() -> None:
         env.pop("DATABASE_URL", None)
         if args.database_url:
             env["DATABASE_URL"] = args.database_url
-        if args.data_dir:
+        if args.data_dir and Path(data_dir).is_dir() and any(Path(data_dir).iterdir()):
             prep_seconds = 0.0
+            if args.suite == "dashboard":
+                # The code may have moved on since: new migrations, new static files.
+                relata("migrate", "--no-input", "--verbosity", "0", env=env)
+                relata("collectstatic", "--no-input", "--verbosity", "0", env=env)
         else:
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
             print(f"Preparing a demo database in {data_dir} …", flush=True)
             prep_seconds = prepare(env, args.seed, args.entities)
         os.environ.clear()
@@ -267,7 +375,35 @@ def main() -> None:
             case_owner = agent
             viewers = [("agent", agent), ("manager", manager), ("admin", admin)]
 
+        fill_times: dict[str, float] = {}
+        if args.suite == "dashboard":
+            from dashboard_data import fill_dashboard  # bench/, beside this script
+
+            print(
+                f"Filling the database up to {args.opportunities:,} opportunities and "
+                f"{args.actions:,} actions …",
+                flush=True,
+            )
+            fill_times = fill_dashboard(args.opportunities, args.actions, seed=args.seed)
+            prep_seconds += sum(fill_times.values())
+            manager = (
+                User.objects.filter(role=Role.MANAGER, teams__isnull=False).order_by("pk").first()
+            )
+            if manager is None:
+                raise SystemExit("The demo made no manager in a team.")
+            team = manager.teams.order_by("pk").first()
+            agent = (
+                User.objects.filter(role=Role.AGENT, teams=team).order_by("pk").first()
+                if team
+                else None
+            )
+            if agent is None or team is None:
+                raise SystemExit("The demo made no agent in the manager's team.")
+            viewers = [("agent", agent), ("manager", manager), ("admin", admin)]
+
         rows = []
+        notes: list[str] = []
+        profiles: list[str] = []
         for who, viewer in viewers:
             client = Client()
             client.force_login(viewer)
@@ -275,8 +411,34 @@ def main() -> None:
                 viewer_urls = action_urls(viewer)
             elif args.suite == "cases":
                 viewer_urls = case_urls(case_owner)
+            elif args.suite == "dashboard":
+                viewer_urls = [u for u in dashboard_urls(who, agent, team) if args.only in u]
             else:
                 viewer_urls = urls
+            if args.suite == "dashboard":
+                for url in viewer_urls:
+                    name = view_name(url)
+                    if name is None:
+                        rows.append((f"{who} {url}", 0, None, None, "missing"))
+                        continue
+                    timings, status = measure_lenient(client, url, args.n, args.warmup)
+                    if not timings:
+                        rows.append((f"{who} {url}", 0, None, None, status))
+                        continue
+                    rows.append(
+                        (
+                            f"{who} {url}",
+                            len(timings),
+                            statistics.median(timings),
+                            percentile(timings, 95),
+                            status,
+                        )
+                    )
+                    if who == "agent" or url == "/":
+                        notes.append(f"{url.split('?')[0]} → {name}")
+                    if args.profile:
+                        profiles += [f"[{who}] " + line for line in profile(client, url)]
+                continue
             for url in viewer_urls:
                 timings, status = measure(client, url, args.n, args.warmup)
                 rows.append(
@@ -309,19 +471,41 @@ def main() -> None:
                 f"   entities: {Entity.objects.count()}   cases: {Case.objects.count()}"
                 f" ({Case.objects.filter(case_type__is_opportunity=True).count()} opportunities)"
             )
+        if args.suite == "dashboard":
+            from dashboard_data import row_counts
+
+            sizes = "   " + "   ".join(f"{k}: {v:,}" for k, v in row_counts().items())
+            sizes += f"\nDatabase size: {database_size(connection)}"
+            if any(fill_times.values()):
+                sizes += "   generation: " + ", ".join(
+                    f"{k} {v:.1f} s" for k, v in fill_times.items()
+                )
+            else:
+                sizes += "   (data already there: nothing generated)"
+        load_after = os.getloadavg()
         lines = [
             f"Relata latency, Django test client — {datetime.now():%Y-%m-%d %H:%M}",
             f"Database: {vendor}   users: {users}   demo seed: {args.seed}{sizes}",
             f"Python {platform.python_version()} on {platform.machine()}, "
             f"{os.cpu_count()} CPUs; preparing took {prep_seconds:.1f} s",
+            "Load average (1, 5, 15 min) before: "
+            + " ".join(f"{x:.2f}" for x in load_before)
+            + ", after: "
+            + " ".join(f"{x:.2f}" for x in load_after),
             "",
             f"{'URL':<52} {'N':>5} {'median ms':>10} {'p95 ms':>9} {'status':>7}",
             f"{'-' * 52} {'-' * 5} {'-' * 10} {'-' * 9} {'-' * 7}",
         ]
-        lines += [
-            f"{url:<52} {n:>5} {median:>10.2f} {p95:>9.2f} {status:>7}"
-            for url, n, median, p95, status in rows
-        ]
+        for url, n, median, p95, status in rows:
+            if median is None:
+                lines.append(f"{url:<52} {n:>5} {'-':>10} {'-':>9} {status:>7}")
+                continue
+            flag = "  > target" if args.suite == "dashboard" and p95 >= TARGET_MS else ""
+            lines.append(f"{url:<52} {n:>5} {median:>10.2f} {p95:>9.2f} {status:>7}{flag}")
+        if notes:
+            lines += ["", "Views: " + "; ".join(dict.fromkeys(notes))]
+        if profiles:
+            lines += ["", "Queries of one request per URL (slowest first):", *profiles]
         report = "\n".join(lines)
         print()
         print(report)

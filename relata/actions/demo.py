@@ -1,8 +1,9 @@
 """Demo actions: a few weeks of calls, visits and meetings around today for every agent.
 
 Most entities with an owner get one to three actions: finished ones in the last two months
-(with outcomes) and planned ones in the next three weeks, in working hours, so that the
-agenda, the entity pages and the timelines show something real on first login.
+(with outcomes; a quarter of the last week's still to do, that is overdue) and planned ones
+in the next three weeks, in working hours, so that the agenda, the control panel, the entity
+pages and the timelines show something real on first login.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ def actions(ctx: DemoContext) -> None:
                 start = _slot(ctx, today, days)
                 past = start < timezone.now()
                 status = ActionStatus.PLANNED
-                if past:
+                # Most past actions are done; some of the last week's are still to do, so
+                # the control panel has overdue work to show.
+                if past and (days < -7 or rng.random() < 0.75):
                     status = ActionStatus.CANCELLED if rng.random() < 0.05 else ActionStatus.DONE
                 new.append(
                     Action(

@@ -3,7 +3,9 @@
 Every change to an action goes through here: the permission layer decides who may do it,
 the general parameter "finished actions may be edited" decides whether a done or cancelled
 action can still change, and changes that other calendars must learn about raise the
-action's ``sequence`` and queue the iTIP invitations once the transaction commits.
+action's ``sequence`` and queue the iTIP invitations once the transaction commits. A
+change to a case's planned actions refreshes the case's ``next_action_at`` in the same
+transaction (:func:`relata.cases.services.case_next_action_refresh`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from relata.actions.models import (
     Priority,
     ReminderPreference,
 )
+from relata.cases.services import case_next_action_refresh
 from relata.core import permissions
 from relata.core.effects import enqueue_on_commit
 from relata.core.history import set_history_user
@@ -243,6 +246,7 @@ def action_create(
     action.full_clean(exclude=["uid"])
     set_history_user(action, user)
     action.save()
+    case_next_action_refresh([action.case_id])
     if action_type is not None and action_type.is_meeting:
         _set_attendees(action, attendee_users, attendee_contacts)
     _notify_assignee(action, user)
@@ -286,6 +290,7 @@ def action_update(
         _clean_times(times, merged["type"])
         data.update(times)
     before = {name: getattr(action, name) for name in Action.ICAL_FIELDS}
+    before_case = (action.case_id, action.start, action.status)
     for name, value in data.items():
         setattr(action, name, value)
     action.full_clean(exclude=["uid"])
@@ -302,6 +307,9 @@ def action_update(
         action.sequence += 1
     set_history_user(action, user)
     action.save()
+    if before_case != (action.case_id, action.start, action.status):
+        # The old case too when the action moves to another one.
+        case_next_action_refresh([before_case[0], action.case_id])
     if calendar_changed:
         _invite_on_commit(action)
     return action
@@ -361,6 +369,8 @@ def action_complete(
     action.done_at = timezone.now()
     set_history_user(action, user)
     action.save()
+    # The follow-up (action_create) refreshes its own case after this.
+    case_next_action_refresh([action.case_id])
     follow_up = None
     if next_action is not None:
         data = {"entity": action.entity, "contact": action.contact, **next_action}
@@ -390,6 +400,7 @@ def action_cancel(*, user: User, action: Action, reason: str = "") -> Action:
     action.sequence += 1
     set_history_user(action, user)
     action.save()
+    case_next_action_refresh([action.case_id])
     _invite_on_commit(action)
     return action
 
@@ -460,7 +471,9 @@ def action_delete(*, user: User, action: Action) -> None:
             }
         )
     set_history_user(action, user)
+    case_id = action.case_id
     action.delete()
+    case_next_action_refresh([case_id])
 
 
 def invitations_resend(*, user: User, action: Action) -> None:

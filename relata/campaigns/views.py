@@ -29,9 +29,14 @@ def _forbid_unless(allowed: bool) -> None:
 @login_required
 @require_GET
 def campaign_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _forbid_unless(services.can_manage(request.user))
+    """Every user may read the campaigns (cases and the forecast filter by them); only
+    administrators and managers add or change them."""
     page = Paginator(selectors.campaign_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "campaigns/campaign_list.html", {"page_obj": page})
+    return render(
+        request,
+        "campaigns/campaign_list.html",
+        {"page_obj": page, "can_manage": services.can_manage(request.user)},
+    )
 
 
 @login_required

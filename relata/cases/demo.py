@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from relata.actions.models import Action, ActionStatus
 from relata.campaigns.models import Campaign
+from relata.cases import services
 from relata.cases.models import (
     Case,
     CaseLine,
@@ -306,3 +307,6 @@ def actions_on_cases(ctx: DemoContext) -> None:
             by_case[open_cases[entity_id]].append(action_id)
     for case_id, action_ids in by_case.items():
         Action.objects.filter(pk__in=action_ids).update(case_id=case_id)
+    # Written in bulk, so the cases' next planned action is set here rather than by the
+    # action services.
+    services.case_next_action_refresh(by_case)

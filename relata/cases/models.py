@@ -204,6 +204,11 @@ class Case(OwnedModel, CustomFieldsModel):
     # control panel finds cases stuck in a status without reading the change history.
     status_since = models.DateTimeField(_("in this status since"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The start of the earliest planned action linked to the case (None: nothing planned),
+    # kept by relata.cases.services.case_next_action_refresh, which every action service
+    # calls, so that the control panel finds opportunities without a next action on an
+    # index instead of testing each open case for a planned action.
+    next_action_at = models.DateTimeField(_("next action"), null=True, blank=True, editable=False)
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     source = models.ForeignKey(
         Source,
@@ -261,7 +266,7 @@ class Case(OwnedModel, CustomFieldsModel):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "next_action_at"])
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -271,11 +276,60 @@ class Case(OwnedModel, CustomFieldsModel):
             models.Index(fields=["owner", "status"], name="case_owner_status"),
             models.Index(fields=["team", "status"], name="case_team_status"),
             models.Index(fields=["case_type", "status"], name="case_type_status"),
-            models.Index(fields=["status", "expected_close_date"], name="case_status_close"),
+            # The forecast reads open cases by close date and won ones by closing date from
+            # these indexes alone (every column it needs is in them; INCLUDE would warn on
+            # SQLite).
+            models.Index(
+                fields=[
+                    "status",
+                    "expected_close_date",
+                    "owner",
+                    "team",
+                    "case_type",
+                    "probability",
+                    "amount",
+                ],
+                name="case_open_forecast",
+            ),
+            models.Index(
+                fields=[
+                    "status",
+                    "closed_at",
+                    "owner",
+                    "team",
+                    "case_type",
+                    "probability",
+                    "amount",
+                ],
+                name="case_won_forecast",
+            ),
             models.Index(fields=["entity", "opened_at"], name="case_entity_opened"),
             # The open-cases report pages its rows oldest first.
             models.Index(fields=["opened_at", "id"], name="case_opened"),
             models.Index(fields=["status", "status_since"], name="case_status_since"),
+            # The control panel's opportunities needing attention, oldest in their status
+            # first: one person's are read in this order and the scan stops at the tenth.
+            models.Index(fields=["owner", "status_since"], name="case_owner_status_since"),
+            # The control panel's counters of one person's open cases (opportunities, those
+            # needing attention, after-sales, overdue): every column they read, so that
+            # PostgreSQL counts them from the index alone (index-only scan).
+            models.Index(
+                fields=[
+                    "owner",
+                    "status",
+                    "next_action_at",
+                    "expected_close_date",
+                    "status_since",
+                    "case_type",
+                    "due_at",
+                    "team",
+                ],
+                name="case_owner_panel",
+            ),
+            # The control panel's KPIs: one person's opportunities opened, won or lost in a
+            # week, month or quarter (two index ranges instead of all their cases).
+            models.Index(fields=["owner", "opened_at"], name="case_owner_opened"),
+            models.Index(fields=["owner", "closed_at"], name="case_owner_closed"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relata.actions.models import Action, ActionStatus
 from relata.cases.free_fields import FREE_FIELDS, FREE_FIELDS_FIRST_ORDER
 from relata.cases.models import (
     Case,
@@ -375,3 +377,50 @@ def free_fields_seed(case_type: CaseType) -> None:
                 "order": FREE_FIELDS_FIRST_ORDER + offset,
             },
         )
+
+
+REFRESH_BATCH = 2000
+
+
+def next_action_subquery() -> Subquery:
+    """Return the start of the earliest planned action of the case ``OuterRef("pk")``.
+
+    ``ORDER BY start LIMIT 1`` rather than ``MIN``: one probe of the partial
+    (case, start) index of planned actions on both databases.
+    """
+    return Subquery(
+        Action.objects.filter(case_id=OuterRef("pk"), status=ActionStatus.PLANNED)
+        .order_by("start")
+        .values("start")[:1]
+    )
+
+
+def case_next_action_refresh(case_ids: Iterable[int | None]) -> int:
+    """Recompute ``Case.next_action_at`` of the cases ``case_ids`` (``None`` is skipped).
+
+    The one place that keeps the field right: every action service that can change a
+    case's planned actions (create, update, complete, cancel, delete) calls it in its own
+    transaction, and so must any code that writes actions in bulk (or
+    :func:`case_next_action_refresh_all` after a large load). One UPDATE per
+    ``REFRESH_BATCH`` cases, no history row (the field is derived). Returns the number of
+    cases updated.
+    """
+    ids = sorted({pk for pk in case_ids if pk is not None})
+    updated = 0
+    for first in range(0, len(ids), REFRESH_BATCH):
+        batch = ids[first : first + REFRESH_BATCH]
+        updated += Case.objects.filter(pk__in=batch).update(next_action_at=next_action_subquery())
+    return updated
+
+
+def case_next_action_refresh_all() -> int:
+    """Recompute ``next_action_at`` of every case (after loading actions in bulk): two
+    UPDATEs, the cases with a planned action and those that kept a stale date."""
+    planned = Action.objects.filter(case_id=OuterRef("pk"), status=ActionStatus.PLANNED)
+    updated = Case.objects.filter(Exists(planned)).update(next_action_at=next_action_subquery())
+    updated += (
+        Case.objects.filter(next_action_at__isnull=False)
+        .exclude(Exists(planned))
+        .update(next_action_at=None)
+    )
+    return updated

@@ -3,9 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from relata.core import views as core_views
+from relata.dashboard import views_panel as panel_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", panel_views.panel, name="home"),
     path("search/", core_views.search_view, name="search"),
     path("healthz", core_views.health, name="health"),
     path(

@@ -30,16 +30,16 @@ class NavItem:
 
 # Every area the product will have; areas that a later release fills in show an empty state.
 NAVIGATION: tuple[NavItem, ...] = (
-    NavItem("home", _("Home"), "house", "home"),
+    NavItem("home", _("Control panel"), "speedometer2", "home"),
     NavItem("entities", _("Entities"), "building", "entities:list"),
     NavItem("contacts", _("Contacts"), "person-vcard", "entities:contact_list"),
     NavItem("agenda", _("Agenda"), "calendar-week", "actions:agenda"),
     NavItem("cases", _("Cases"), "briefcase", "cases:list"),
-    NavItem("forecast", _("Forecast"), "graph-up-arrow", "core:area", ("forecast",)),
+    NavItem("forecast", _("Forecast"), "graph-up-arrow", "dashboard:forecast"),
     NavItem("campaigns", _("Campaigns"), "megaphone", "campaigns:campaign_list"),
-    NavItem("email", _("Email"), "envelope", "core:area", ("email",)),
+    NavItem("email", _("Email"), "envelope", "mailing:outbox"),
     NavItem("sales", _("Sales"), "receipt", "core:area", ("sales",)),
-    NavItem("reports", _("Reports"), "bar-chart", "core:area", ("reports",)),
+    NavItem("reports", _("Reports"), "bar-chart", "dashboard:reports"),
 )
 SETTINGS_NAMESPACES = ("core", "customfields", "products")
 
@@ -69,6 +69,20 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         current = "settings" if (match.url_name or "").startswith("settings_") else "cases"
     if match and match.namespaces[:1] == ["campaigns"] and not current:
         current = "campaigns"
+    if match and match.namespaces[:1] == ["dashboard"] and not current:
+        name = match.url_name or ""
+        current = (
+            "home"
+            if name.startswith("panel")
+            else "forecast"
+            if name.startswith(("forecast", "target", "snapshot"))
+            else "reports"
+        )
+    if match and match.namespaces[:1] == ["mailing"] and not current:
+        current = "settings" if (match.url_name or "").startswith("mailbox") else "email"
+    if match and match.namespaces[:1] == ["sales"] and not current:
+        name = match.url_name or ""
+        current = "sales" if name.startswith("entity_") or name.endswith("_detail") else "settings"
     if match and not current:
         current = "settings" if match.namespace in SETTINGS_NAMESPACES else match.url_name or ""
     return {

@@ -1,4 +1,4 @@
-"""Pages for the home, search, settings (parameters, teams, users) and profile."""
+"""Pages for search, settings (parameters, teams, users) and profile."""
 
 from __future__ import annotations
 
@@ -60,11 +60,6 @@ def health(request: HttpRequest) -> HttpResponse:
     except Exception:  # any database failure means "not healthy"
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
-
-
-@login_required
-def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"areas": NAVIGATION[1:]})
 
 
 @login_required

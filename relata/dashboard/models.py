@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -66,10 +67,23 @@ class SalesTarget(models.Model):
 
 
 class PipelineSnapshot(models.Model):
-    """The state of every open opportunity on one day (taken weekly by the worker)."""
+    """The state of every open opportunity on one day (taken weekly by the worker).
+
+    It also holds the opportunities closed since the previous snapshot, so that a
+    comparison sees them won or lost rather than gone. Taking a snapshot again on the same
+    day replaces that day's rows (``taken_at`` then says when).
+    """
 
     taken_on = models.DateField(_("taken on"), unique=True)
-    taken_at = models.DateTimeField(_("taken at"), auto_now_add=True)
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    taken_by = models.ForeignKey(
+        User,
+        verbose_name=_("taken by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     case_count = models.PositiveIntegerField(_("cases"), default=0)
 
     class Meta:
@@ -93,6 +107,7 @@ class PipelineSnapshotRow(models.Model):
         Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     number = models.CharField(_("number"), max_length=30)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
     case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="+")
     status = models.ForeignKey(CaseStatus, on_delete=models.PROTECT, related_name="+")
     meaning = models.CharField(_("meaning"), max_length=10, choices=StatusMeaning.choices)
@@ -110,6 +125,8 @@ class PipelineSnapshotRow(models.Model):
     class Meta:
         verbose_name = _("pipeline snapshot row")
         verbose_name_plural = _("pipeline snapshot rows")
+        # Comparing two snapshots matches their rows by case number.
+        indexes = [models.Index(fields=["snapshot", "number"], name="snapshot_row_number")]
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "case"], name="snapshot_case_once")
         ]

@@ -1,3 +1,10 @@
-from django.urls import URLPattern
+"""The forecast page and the cases behind its figures."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from relata.dashboard import views_forecast
+
+urlpatterns: list[URLPattern] = [
+    path("forecast/", views_forecast.forecast, name="forecast"),
+    path("forecast/cases/", views_forecast.forecast_cases, name="forecast_cases"),
+]

@@ -9,10 +9,12 @@ from __future__ import annotations
 import decimal
 from typing import Any
 
+from django.core.validators import validate_slug
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from relata.core.emailaddress import validate_email_address
 from relata.sales.linking import entity_tax_id, loose_tax_id
 from relata.sales.models import (
     CustomerAddress,
@@ -47,6 +49,18 @@ def _quantity_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=14, decimal_places=3, **kwargs)
 
 
+def _email_field() -> serializers.CharField:
+    """An optional email address checked by the one RFC 3696 validator of the project (a
+    DRF EmailField with an empty default would describe an invalid ``format: email``)."""
+    return serializers.CharField(
+        max_length=320,
+        required=False,
+        default="",
+        allow_blank=True,
+        validators=[validate_email_address],
+    )
+
+
 class _Base(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
 
@@ -67,7 +81,7 @@ class ErpContactSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
     job_title = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
-    email = serializers.EmailField(max_length=320, required=False, default="", allow_blank=True)
+    email = _email_field()
     phone = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
 
 
@@ -76,7 +90,7 @@ class _MasterSerializer(_Base):
     name = serializers.CharField(max_length=200)
     tax_id = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
     is_active = serializers.BooleanField(required=False, default=True)
-    email = serializers.EmailField(max_length=320, required=False, default="", allow_blank=True)
+    email = _email_field()
     phone = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
     addresses = ErpAddressSerializer(many=True, required=False, default=list)
     contacts = ErpContactSerializer(many=True, required=False, default=list)
@@ -99,9 +113,22 @@ class ErpSupplierSerializer(_MasterSerializer):
     pass
 
 
+def _slug_or_empty(value: str) -> None:
+    if value:
+        validate_slug(value)
+
+
 class ErpFamilySerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
-    code = serializers.SlugField(max_length=50, required=False, default="", allow_blank=True)
+    # Optional: a slug, or empty (made from the external id). A SlugField with an empty
+    # default would describe a schema its own default does not match.
+    code = serializers.CharField(
+        max_length=50,
+        required=False,
+        default="",
+        allow_blank=True,
+        validators=[_slug_or_empty],
+    )
     name = serializers.CharField(max_length=100)
     name_es = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from relata.sales import views
+from relata.sales import views, views_360
 
 app_name = "sales"
 urlpatterns = [
@@ -16,4 +16,14 @@ urlpatterns = [
         views.webhook_deactivate,
         name="webhook_deactivate",
     ),
+    # The 360° view's drill-down pages (read-only).
+    path("entities/<int:pk>/sales/orders/", views_360.entity_orders, name="entity_orders"),
+    path("entities/<int:pk>/sales/invoices/", views_360.entity_invoices, name="entity_invoices"),
+    path(
+        "entities/<int:pk>/sales/deliveries/",
+        views_360.entity_deliveries,
+        name="entity_deliveries",
+    ),
+    path("sales/orders/<int:pk>/", views_360.order_detail, name="order_detail"),
+    path("sales/invoices/<int:pk>/", views_360.invoice_detail, name="invoice_detail"),
 ]

@@ -85,7 +85,7 @@ def _drag(page, source, target_x: float, target_y: float) -> None:  # type: igno
 
 
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
-def test_schedule_drag_and_complete_a_visit(page, live_server, crm, screen, shots_dir):  # noqa: F811
+def test_schedule_drag_and_complete_a_visit(page, live_server, crm, screen, shots_dir):
     from relata.actions.models import Action, ActionStatus
 
     entity = crm
@@ -223,7 +223,7 @@ def test_action_list_and_type_settings_fit_the_screen(
     crm,
     make_user,
     screen,
-    shots_dir,  # noqa: F811
+    shots_dir,
 ):
     """The action list (a manager's, with bulk reassignment) and the action types."""
     from django.utils import timezone

@@ -85,7 +85,7 @@ def test_create_an_opportunity_and_win_it_on_the_board(
     live_server,
     crm,
     screen,
-    shots_dir,  # noqa: F811
+    shots_dir,
 ):
     from relata.cases.models import Case, CaseLine
 

@@ -33,7 +33,8 @@ def test_switch_to_spanish_on_login_page_and_keep_it_after_login(page, live_serv
     page.locator("#id_password").fill("correct-horse-battery-staple-42")
     page.get_by_role("button", name="Iniciar sesión", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/")
-    expect(page.locator("h1")).to_have_text("Hola, Dana")
+    expect(page.locator("h1")).to_have_text("Panel de control")
+    expect(page.locator("#panel-scope-label")).to_contain_text("Hola, Dana")
     expect(
         page.locator("#sidebar").get_by_role("link", name=re.compile(r"^\W*Entidades$"))
     ).to_be_visible()

@@ -41,8 +41,9 @@ def test_log_in_see_home_and_log_out(page, live_server, make_user, screen, tmp_p
     page.get_by_role("button", name="Log in", exact=True).click()
 
     expect(page).to_have_url(home)
-    expect(page.locator("h1")).to_have_text("Hello, Dana")
-    expect(page).to_have_title("Home · Relata")
+    expect(page.locator("h1")).to_have_text("Control panel")
+    expect(page.locator("#panel-scope-label")).to_contain_text("Hello, Dana")
+    expect(page).to_have_title("Control panel · Relata")
 
     sidebar = page.locator("#sidebar")
     entities = sidebar.get_by_role("link", name=icon_label("Entities"))
@@ -67,7 +68,7 @@ def test_log_in_see_home_and_log_out(page, live_server, make_user, screen, tmp_p
     current = sidebar.locator('a[aria-current="page"]')
     expect(current).to_have_count(1)
     expect(current).to_have_attribute("href", "/")
-    expect(current).to_contain_text("Home")
+    expect(current).to_contain_text("Control panel")
     page.screenshot(path=tmp_path / f"home-{screen}.png", full_page=True)
     assert (tmp_path / f"home-{screen}.png").stat().st_size > 0
 

@@ -424,3 +424,15 @@ def test_the_best_case_threshold_cannot_be_above_the_committed_one(client, admin
     assert response.status_code == 200
     assert "The best-case threshold cannot be above the committed one." in response.content.decode()
     assert CrmParameters.objects.get().forecast_best_case_probability == 40
+
+
+def test_every_navigation_item_opens_for_an_agent(client, agent):
+    from relata.core.context_processors import NAVIGATION
+
+    client.force_login(agent)
+
+    for item in NAVIGATION:
+        response = client.get(item.url)
+        assert response.status_code == 200, item.key
+        # The item of the page is the one marked as current.
+        assert response.context["nav_current"] == item.key, item.key
