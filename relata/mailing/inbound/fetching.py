@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import poplib
 import ssl
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -191,13 +192,19 @@ def wait_for_new(
                 last_uid = 0
             if any(u > last_uid for u in client.search(["UID", f"{last_uid + 1}:*"])):
                 return True
+        deadline = time.monotonic() + timeout
         client.idle()
         try:
-            responses = client.idle_check(timeout=timeout)
+            # The server may send other untagged responses (keep-alives, flag changes)
+            # before any new mail: keep waiting until mail arrives or time is up.
+            while (left := deadline - time.monotonic()) > 0:
+                responses = client.idle_check(timeout=left)
+                if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                    return True
         finally:
             with contextlib.suppress(Exception):
                 client.idle_done()
-        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+        return False
 
 
 # --- connections and errors -----------------------------------------------------------------

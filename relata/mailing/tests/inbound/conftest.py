@@ -79,6 +79,9 @@ first_valid_uid = {uid}
 first_valid_gid = {gid}
 {unprivileged}
 mail_location = maildir:{root}/mail/%u/Maildir
+# IDLE learns of new mail through inotify; where a container has no inotify left, Dovecot
+# falls back to looking every mailbox_idle_check_interval (30 s by default): look each second.
+mailbox_idle_check_interval = 1 secs
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users
