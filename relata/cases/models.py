@@ -273,8 +273,6 @@ class Case(OwnedModel, CustomFieldsModel):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         indexes = [
-            models.Index(fields=["owner", "status"], name="case_owner_status"),
-            models.Index(fields=["team", "status"], name="case_team_status"),
             models.Index(fields=["case_type", "status"], name="case_type_status"),
             # The forecast reads open cases by close date and won ones by closing date from
             # these indexes alone (every column it needs is in them; INCLUDE would warn on
@@ -310,6 +308,8 @@ class Case(OwnedModel, CustomFieldsModel):
             # The control panel's opportunities needing attention, oldest in their status
             # first: one person's are read in this order and the scan stops at the tenth.
             models.Index(fields=["owner", "status_since"], name="case_owner_status_since"),
+            # And a team's that its members do not own (see PanelScope.list_parts).
+            models.Index(fields=["team", "status_since"], name="case_team_status_since"),
             # The control panel's counters of one person's open cases (opportunities, those
             # needing attention, after-sales, overdue): every column they read, so that
             # PostgreSQL counts them from the index alone (index-only scan).
@@ -325,6 +325,21 @@ class Case(OwnedModel, CustomFieldsModel):
                     "team",
                 ],
                 name="case_owner_panel",
+            ),
+            # The same for the cases assigned to a team (a team's panel counts those its
+            # members do not own from here, and the case lists filter a team's by status).
+            models.Index(
+                fields=[
+                    "team",
+                    "status",
+                    "owner",
+                    "next_action_at",
+                    "expected_close_date",
+                    "status_since",
+                    "case_type",
+                    "due_at",
+                ],
+                name="case_team_panel",
             ),
             # The control panel's KPIs: one person's opportunities opened, won or lost in a
             # week, month or quarter (two index ranges instead of all their cases).

@@ -7,9 +7,9 @@ they may see, a manager's their own and their teams', an administrator's everyth
 
 Every figure comes from one grouped query, exact on both databases: PostgreSQL sums the
 decimals themselves; on SQLite (which keeps decimals as floating point) amounts are
-summed as whole cents. Weighted amounts are summed in Python as integers (cents ×
-percent) from the sums per status and probability, and rounded half-up to cents once,
-at the end of each group's sum. The
+summed as whole cents. Weighted amounts are summed exactly too (amount × percent, or
+cents × percent on SQLite) and rounded half-up to cents once, at the end of each group's
+sum. The
 forecast categories per period and the per-agent table are in
 :mod:`relata.dashboard.forecast_categories`; how the figures are computed is told to users
 in ``docs/forecast.md``.
@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
+    CharField,
     Count,
     DecimalField,
     Exists,
@@ -35,8 +36,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
+from django.db.models import Case as DbCase
 from django.db.models.functions import Cast, Coalesce, Round, TruncMonth, TruncQuarter
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -317,25 +322,58 @@ def group_q(group_by: str, key: str) -> Q:
 
 @dataclass(slots=True)
 class Cell:
-    """The open (or won) cases of one owner, team, status, probability and period."""
+    """The open (or won) cases of one period, owner, team, status and forecast category
+    (each part of the key only when asked for)."""
 
     period: datetime.date | None
     owner_id: int | None
     team_id: int | None
-    status_id: int
-    probability: int  # the effective probability
+    status_id: int | None
+    category: str | None  # committed, best_case or pipeline (see forecast_categories)
     count: int
     cents: int  # the amount in cents
     units: int  # cents × percent: the weighted amount × 10 000
 
 
-def _cell_aggregates() -> dict[str, Any]:
+def cell_probability(statuses: OpportunityStatuses) -> Coalesce:
+    """The effective probability, with the statuses' defaults written into the query: no
+    join to the statuses for each of the (possibly hundreds of thousands of) cases."""
+    defaults = [
+        When(status_id=pk, then=Value(status.default_probability))
+        for pk, status in sorted(statuses.by_id.items())
+    ]
+    by_status = DbCase(*defaults, default=Value(0), output_field=IntegerField())
+    return Coalesce("probability", by_status, output_field=IntegerField())
+
+
+def category_expression(probability: Any, committed: int, best_case: int) -> DbCase:
+    """The forecast category of a probability (thresholds: general parameters)."""
+    return DbCase(
+        When(GreaterThanOrEqual(probability, committed), then=Value("committed")),
+        When(GreaterThanOrEqual(probability, best_case), then=Value("best_case")),
+        default=Value("pipeline"),
+        output_field=CharField(),
+    )
+
+
+def _cell_aggregates(probability: Any) -> dict[str, Any]:
     # PostgreSQL sums the decimals exactly; SQLite keeps them as floating point, so there
     # the amounts are summed as whole cents. COUNT(*), not of the ids: PostgreSQL can then
     # read the cases from a covering index alone, without the table.
     if connection.vendor == "postgresql":
-        return {"count": Count("*"), "amount_sum": Sum("amount")}
-    return {"count": Count("*"), "cents": Sum(amount_cents(), output_field=BigIntegerField())}
+        return {
+            "count": Count("*"),
+            "amount_sum": Sum("amount"),
+            "weighted_sum": Sum(
+                F("amount") * probability,
+                output_field=DecimalField(max_digits=30, decimal_places=2),
+            ),
+        }
+    return {
+        "count": Count("*"),
+        "cents": Sum(amount_cents(), output_field=BigIntegerField()),
+        "weighted_units": Sum(amount_cents() * probability, output_field=BigIntegerField()),
+    }
 
 
 def grouped_cells(
@@ -344,34 +382,42 @@ def grouped_cells(
     *,
     period: Any = None,
     fields: tuple[str, ...] = ("owner_id",),
+    thresholds: tuple[int, int] | None = None,
 ) -> list[Cell]:
-    """Return ``cases`` summed per ``period`` (an expression, or none), ``fields``, status
-    and probability, each sum with its weighted amount."""
+    """Return ``cases`` summed per ``period`` (an expression, or none) and ``fields``
+    (of owner_id, team_id, status_id), and per forecast category when ``thresholds``
+    (committed, best case) are given; each sum with its weighted amount.
+
+    The weighted amount is summed in the database (cents × percent, exact) rather than
+    grouping by probability: a few hundred groups instead of thousands to read.
+    """
+    probability = cell_probability(statuses)
+    names = [*(("period",) if period is not None else ()), *fields]
     if period is not None:
         cases = cases.annotate(period=period)
-    names = (*(("period",) if period is not None else ()), *fields, "status_id", "probability")
-    rows = cases.order_by().values(*names).annotate(**_cell_aggregates())
+    if thresholds is not None:
+        cases = cases.annotate(category=category_expression(probability, *thresholds))
+        names.append("category")
+    rows = cases.order_by().values(*names).annotate(**_cell_aggregates(probability))
     hundred = decimal.Decimal(100)
     cells = []
     for row in rows:
-        status_id = row["status_id"]
-        probability = row["probability"]
-        if probability is None:
-            probability = statuses.by_id[status_id].default_probability
         if "amount_sum" in row:
             cents = int((row["amount_sum"] or 0) * hundred)
+            units = int((row["weighted_sum"] or 0) * hundred)
         else:
             cents = int(row["cents"] or 0)
+            units = int(row["weighted_units"] or 0)
         cells.append(
             Cell(
                 period=row.get("period"),
                 owner_id=row.get("owner_id"),
                 team_id=row.get("team_id"),
-                status_id=status_id,
-                probability=probability,
+                status_id=row.get("status_id"),
+                category=row.get("category"),
                 count=row["count"],
                 cents=cents,
-                units=cents * probability,
+                units=units,
             )
         )
     return cells
@@ -477,7 +523,7 @@ def pipeline_cell_fields(group_by: str) -> tuple[Any, tuple[str, ...]]:
     if group_by in ("month", "quarter"):
         trunc = MonthStart if group_by == "month" else TruncQuarter
         return trunc("expected_close_date"), ()
-    return None, {"status": (), "agent": ("owner_id",), "team": ("team_id",)}[group_by]
+    return None, {"status": ("status_id",), "agent": ("owner_id",), "team": ("team_id",)}[group_by]
 
 
 def pipeline_sums(cells: list[Cell], group_by: str) -> Sums:

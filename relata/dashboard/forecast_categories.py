@@ -10,8 +10,8 @@ pipeline. Won is the amount of the cases won (status meaning *won*) whose close 
 monthly :class:`~relata.dashboard.models.SalesTarget` of the agents in scope.
 
 Three grouped queries build both the periods and the per-agent table: the open cases by
-(period, owner, status, probability), the won cases the same way, and the targets; the
-categories are told apart in Python from each group's probability. The forecast page and
+(period, owner, category) — the category worked out in the query from each case's
+effective probability —, the won cases by (period, owner), and the targets. The forecast page and
 the API read the pipeline and the categories together (:func:`forecast_figures`): one
 query of the open cases serves both.
 """
@@ -314,31 +314,16 @@ class _CategoryTable:
         self.targets: dict[int | None, decimal.Decimal] = {}
         self.owner_ids: dict[int | None, None] = {}  # in the order met
 
-    def add_open(self, cells: list[Cell], committed: int, best_case: int) -> None:
-        # The three tests are those of :func:`_category_conditions`, one by one; worked
-        # out once per probability and period (a few thousand cells, a few dozen of those).
-        categories: dict[int, tuple[str, ...]] = {}
+    def add_open(self, cells: list[Cell]) -> None:
+        """Add open cells grouped with their category (``thresholds`` given)."""
         keys: dict[datetime.date, str] = {}
         for cell in cells:
-            assert cell.period is not None
+            assert cell.period is not None and cell.category is not None
             period = keys.get(cell.period)
             if period is None:
                 period = keys[cell.period] = self.key(cell.period)
-            names = categories.get(cell.probability)
-            if names is None:
-                p = cell.probability
-                names = categories[p] = tuple(
-                    name
-                    for name, within in (
-                        ("committed", p >= committed),
-                        ("best_case", p >= best_case and not p >= committed),
-                        ("pipeline", not p >= best_case),
-                    )
-                    if within
-                )
-            for name in names:
-                self.period_sums[name].add(period, cell)
-                self.agent_sums[name].add(cell.owner_id, cell)
+            self.period_sums[cell.category].add(period, cell)
+            self.agent_sums[cell.category].add(cell.owner_id, cell)
             self.owner_ids[cell.owner_id] = None
 
     def add_won(self, cells: list[Cell]) -> None:
@@ -399,8 +384,9 @@ def _fill_open(
         statuses,
         period=Trunc("expected_close_date", trunc_kind, output_field=DateField()),
         fields=("owner_id",),
+        thresholds=(committed, best_case),
     )
-    table.add_open(cells, committed, best_case)
+    table.add_open(cells)
 
 
 def _fill_won_and_targets(
@@ -457,7 +443,7 @@ def forecast_figures(
     """Return :func:`~relata.dashboard.forecast.pipeline_groups` and
     :func:`forecast_categories` together, the same figures from fewer queries.
 
-    The open cases are read once, summed per close month, owner, status and probability:
+    The open cases are read once, summed per close month, owner and category:
     the pipeline adds them all up; the categories those of the months of their range.
     That range starts and ends on the close-date filters when given (which bound the
     pipeline the same way) and on whole months otherwise, so its months hold exactly its
@@ -478,17 +464,15 @@ def forecast_figures(
         period = models.Case(
             models.When(in_range, then=period), default=None, output_field=DateField()
         )
+    fields = {"team": ("owner_id", "team_id"), "status": ("owner_id", "status_id")}
     cells = grouped_cells(
         pipeline_cases(user=user, filters=filters, statuses=statuses),
         statuses,
         period=period,
-        fields=("owner_id", "team_id") if group_by == "team" else ("owner_id",),
+        fields=fields.get(group_by, ("owner_id",)),
+        thresholds=(committed, best_case),
     )
-    table.add_open(
-        [c for c in cells if c.period is not None and first <= c.period <= last],
-        committed,
-        best_case,
-    )
+    table.add_open([c for c in cells if c.period is not None and first <= c.period <= last])
     sums = pipeline_sums(cells, group_by)
     _fill_won_and_targets(table, user, filters, statuses)
     owners = set(table.owner_ids)

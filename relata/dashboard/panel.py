@@ -22,7 +22,9 @@ not as overdue because of an older due date. This also keeps every list a range 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
@@ -73,6 +75,29 @@ class PanelScope:
             return Q(owner_id__in=self.member_ids) | Q(team_id=self.team.pk)
         assert self.member is not None
         return Q(owner_id=self.member.pk)
+
+    def parts(self) -> list[Q]:
+        """Return the scope as disjoint filters that each follow one index.
+
+        A person's scope is one part. A team's ``owner IN members OR team = T`` cannot be
+        read in order from one index (PostgreSQL scans every case or planned action of the
+        period instead), so it is read as its members' records, then the records assigned
+        to the team that someone else or nobody owns; counts are summed over the parts and
+        lists merged, which gives the same figures and rows.
+        """
+        if self.team is None:
+            return [self.owner_q()]
+        members = Q(owner_id__in=self.member_ids)
+        return [members, Q(team_id=self.team.pk) & ~members]
+
+    def list_parts(self) -> list[Q]:
+        """Return :meth:`parts` with the members' split per member, for the lists: the
+        first rows of one owner come in order from an (owner, …) index, and the scan stops
+        at the list's size; several owners at once would be sorted in full first."""
+        if self.team is None:
+            return [self.owner_q()]
+        members = Q(owner_id__in=self.member_ids)
+        return [*(Q(owner_id=pk) for pk in self.member_ids), Q(team_id=self.team.pk) & ~members]
 
     def query(self) -> dict[str, int]:
         """Return the query parameters that select this scope (for links and fragments)."""
@@ -183,15 +208,35 @@ def upcoming_q(m: Moments) -> Q:
     return Q(start__gte=m.tomorrow_start, start__lt=m.upcoming_end)
 
 
-def planned_actions(scope: PanelScope, m: Moments) -> QuerySet[Action]:
-    """Return the planned actions in scope that any of the three lists may show.
+def planned_actions(scope: PanelScope, m: Moments, part: Q | None = None) -> QuerySet[Action]:
+    """Return the planned actions in scope (or in one of its :meth:`~PanelScope.parts`)
+    that any of the three lists may show.
 
     The start bound lets the database stop at the end of the upcoming week on the
     (owner, start) and (team, start) indexes.
     """
     return action_queryset(user=scope.viewer).filter(
-        scope.owner_q(), status=ActionStatus.PLANNED, start__lt=m.upcoming_end
+        scope.owner_q() if part is None else part,
+        status=ActionStatus.PLANNED,
+        start__lt=m.upcoming_end,
     )
+
+
+def first_rows(
+    scope: PanelScope,
+    query: Callable[[Q], QuerySet[Any]],
+    key: Callable[[Any], Any],
+    limit: int,
+    *,
+    reverse: bool = False,
+) -> list[Any]:
+    """Return the first ``limit`` rows of ``query`` over the scope's parts, merged in the
+    order of ``key`` (the same order as each part's query)."""
+    parts = scope.list_parts()
+    rows = [row for part in parts for row in query(part)[:limit]]
+    if len(parts) > 1:
+        rows.sort(key=key, reverse=reverse)
+    return rows[:limit]
 
 
 @dataclass
@@ -213,11 +258,21 @@ def action_lists(
     from relata.dashboard.panel_kpis import action_counts
 
     m = moments(now)
-    base = planned_actions(scope, m)
+
+    def listed(which: Q, *, latest_first: bool = False) -> list[Action]:
+        order = ("-start", "-pk") if latest_first else ("start", "pk")
+        return first_rows(
+            scope,
+            lambda part: planned_actions(scope, m, part).filter(which).order_by(*order),
+            lambda action: (action.start, action.pk),
+            limit,
+            reverse=latest_first,
+        )
+
     return ActionLists(
-        overdue=list(base.filter(overdue_q(m)).order_by("-start", "-pk")[:limit]),
-        today=list(base.filter(today_q(m)).order_by("start", "pk")[:limit]),
-        upcoming=list(base.filter(upcoming_q(m)).order_by("start", "pk")[:limit]),
+        overdue=listed(overdue_q(m), latest_first=True),
+        today=listed(today_q(m)),
+        upcoming=listed(upcoming_q(m)),
         counts=action_counts(scope=scope, now=m.now),
     )
 
@@ -312,11 +367,16 @@ def attention_q(m: Moments, stuck: Q | None = None) -> Q:
     )
 
 
-def open_cases(scope: PanelScope, *, opportunity: bool | None = None) -> QuerySet[Case]:
-    """Return the open cases in scope (only opportunities, only the others, or all)."""
+def open_cases(
+    scope: PanelScope, *, opportunity: bool | None = None, part: Q | None = None
+) -> QuerySet[Case]:
+    """Return the open cases in scope, or in one of its :meth:`~PanelScope.parts` (only
+    opportunities, only the others, or all)."""
     statuses = panel_statuses(scope)
     ids = {True: statuses.opportunity, False: statuses.other, None: statuses.all}[opportunity]
-    return case_queryset(user=scope.viewer).filter(scope.owner_q(), status_id__in=ids)
+    return case_queryset(user=scope.viewer).filter(
+        scope.owner_q() if part is None else part, status_id__in=ids
+    )
 
 
 @dataclass
@@ -357,17 +417,29 @@ def case_lists(
     stuck = stuck_q(m.now, panel_statuses(scope))
     # The ids first, on the case table alone, then the rows with what they show: the
     # database then joins the related rows of ``limit`` cases, not of every open one.
-    ids = list(
-        open_cases(scope, opportunity=True)
-        .filter(attention_q(m, stuck))
-        .order_by("status_since", "pk")
-        .values_list("pk", flat=True)[:limit]
+    attention_rows = first_rows(
+        scope,
+        lambda part: (
+            open_cases(scope, opportunity=True, part=part)
+            .filter(attention_q(m, stuck))
+            .order_by("status_since", "pk")
+            .values_list("status_since", "pk")
+        ),
+        lambda row: row,
+        limit,
     )
-    after_sales_ids = list(
-        open_cases(scope, opportunity=False)
-        .order_by(F("due_at").asc(nulls_last=True), "opened_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+    after_sales_rows = first_rows(
+        scope,
+        lambda part: (
+            open_cases(scope, opportunity=False, part=part)
+            .order_by(F("due_at").asc(nulls_last=True), "opened_at", "pk")
+            .values_list("due_at", "opened_at", "pk")
+        ),
+        lambda row: (row[0] is None, row[0] or row[1], row[1], row[2]),
+        limit,
     )
+    ids = [row[-1] for row in attention_rows]
+    after_sales_ids = [row[-1] for row in after_sales_rows]
     found = {
         case.pk: case
         for case in case_queryset(user=scope.viewer).filter(pk__in=[*ids, *after_sales_ids])

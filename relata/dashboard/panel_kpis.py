@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,9 +49,9 @@ DEFAULT_PERIOD = "week"
 
 def _action_aggregates(m: Any) -> dict[str, Count]:
     return {
-        "overdue": Count("pk", filter=overdue_q(m)),
-        "today": Count("pk", filter=today_q(m)),
-        "upcoming": Count("pk", filter=upcoming_q(m)),
+        "overdue": Count("start", filter=overdue_q(m)),
+        "today": Count("start", filter=today_q(m)),
+        "upcoming": Count("start", filter=upcoming_q(m)),
     }
 
 
@@ -68,19 +69,32 @@ def _case_aggregates(m: Any, statuses: PanelStatuses) -> dict[str, Count]:
     }
 
 
+def summed(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Add up the counts of the scope's parts (see :meth:`PanelScope.parts`)."""
+    totals: dict[str, int] = {}
+    for row in rows:
+        for key, value in row.items():
+            totals[key] = totals.get(key, 0) + int(value or 0)
+    return totals
+
+
 def action_counts(*, scope: PanelScope, now: datetime.datetime | None = None) -> dict[str, int]:
     """Return the sizes of the overdue, today and upcoming lists (one query)."""
     m = moments(now)
-    result = planned_actions(scope, m).order_by().aggregate(**_action_aggregates(m))
-    return {key: int(value or 0) for key, value in result.items()}
+    return summed(
+        planned_actions(scope, m, part).order_by().aggregate(**_action_aggregates(m))
+        for part in scope.parts()
+    )
 
 
 def case_counts(*, scope: PanelScope, now: datetime.datetime | None = None) -> dict[str, int]:
     """Return the open opportunities, those needing attention, the open after-sales cases
     and the overdue ones (one query)."""
     m = moments(now)
-    result = open_cases(scope).order_by().aggregate(**_case_aggregates(m, panel_statuses(scope)))
-    return {key: int(value or 0) for key, value in result.items()}
+    aggregates = _case_aggregates(m, panel_statuses(scope))
+    return summed(
+        open_cases(scope, part=part).order_by().aggregate(**aggregates) for part in scope.parts()
+    )
 
 
 # --- Workload -------------------------------------------------------------------------------
@@ -213,26 +227,28 @@ def kpis(
     now = now or timezone.now()
     first, after = period_bounds(period, timezone.localdate(now))
     start, end = midnight(first), midnight(after)
-    done = (
-        action_queryset(user=scope.viewer)
-        .filter(scope.owner_q(), status=ActionStatus.DONE, start__gte=start, start__lt=end)
-        .order_by()
-        .values("type_id", "type__name_en", "type__name_es", "type__colour", "type__icon")
-        .annotate(count=Count("pk"))
-    )
-    by_type = sorted(
-        (
-            TypeCount(
+    rows: dict[int, TypeCount] = {}
+    for part in scope.parts():
+        done = (
+            action_queryset(user=scope.viewer)
+            .filter(part, status=ActionStatus.DONE, start__gte=start, start__lt=end)
+            .order_by()
+            .values("type_id", "type__name_en", "type__name_es", "type__colour", "type__icon")
+            .annotate(count=Count("pk"))
+        )
+        for row in done:
+            found = rows.get(row["type_id"])
+            if found is not None:
+                found.count += row["count"]
+                continue
+            rows[row["type_id"]] = TypeCount(
                 type_id=row["type_id"],
                 name=localized(row["type__name_en"], row["type__name_es"]),
                 colour=row["type__colour"],
                 icon=row["type__icon"],
                 count=row["count"],
             )
-            for row in done
-        ),
-        key=lambda row: (-row.count, row.name),
-    )
+    by_type = sorted(rows.values(), key=lambda row: (-row.count, row.name))
     currency = parameters_get().default_currency
     statuses = panel_statuses(scope)
     in_period_opened = Q(opened_at__gte=start, opened_at__lt=end)
@@ -241,18 +257,22 @@ def kpis(
     # would otherwise intersect with the owner's).
     won = Q(status_id__in=statuses.won) & in_period_closed
     lost = Q(status_id__in=statuses.lost) & in_period_closed
-    figures = (
-        case_queryset(user=scope.viewer)
-        .filter(scope.owner_q(), status_id__in=statuses.opportunity_any)
-        .filter(in_period_opened | in_period_closed)
-        .order_by()
-        .aggregate(
-            opened=Count("pk", filter=in_period_opened),
-            won=Count("pk", filter=won),
-            lost=Count("pk", filter=lost),
-            amount_won=Sum("amount", filter=won & Q(currency=currency)),
+    figures: dict[str, Any] = {"opened": 0, "won": 0, "lost": 0, "amount_won": ZERO}
+    for part in scope.parts():
+        sums = (
+            case_queryset(user=scope.viewer)
+            .filter(part, status_id__in=statuses.opportunity_any)
+            .filter(in_period_opened | in_period_closed)
+            .order_by()
+            .aggregate(
+                opened=Count("pk", filter=in_period_opened),
+                won=Count("pk", filter=won),
+                lost=Count("pk", filter=lost),
+                amount_won=Sum("amount", filter=won & Q(currency=currency)),
+            )
         )
-    )
+        for key, value in sums.items():
+            figures[key] += value or 0
     amount = figures["amount_won"] or ZERO
     return Kpis(
         period=period,

@@ -231,6 +231,39 @@ def test_whole_team_holds_members_and_team_only_records(
     assert _subjects(lists.today) == ["alex's", "maria's", "for the team"]
 
 
+def test_whole_team_lists_merge_members_and_team_only_records_in_order(
+    manager, agent, team, make_case, pn_action, pn_now
+):
+    """A team's panel is read per part (members, then the team's other records) and the
+    parts merged: the order, the cut at the list size and the counts are those of one list."""
+    for hours in (1, 3, 5):
+        pn_action(pn_now + hours * H, subject=f"member {hours}")
+    for hours in (2, 4):
+        pn_action(pn_now + hours * H, subject=f"team {hours}", user=manager, owner=None, team=team)
+    for hours in (1, 2):
+        pn_action(pn_now - hours * H, subject=f"late member {hours}")
+    pn_action(pn_now - 90 * H / 60, subject="late team", user=manager, owner=None, team=team)
+    late = make_case(case_type="incident", subject="member late")
+    unowned = make_case(case_type="complaint", subject="team soon", user=manager)
+    case_services.case_reassign(user=manager, case=unowned, owner=None, team=team)
+    no_due = make_case(case_type="incident", subject="member no due")
+    Case.objects.filter(pk=late.pk).update(due_at=pn_now - H)
+    Case.objects.filter(pk=unowned.pk).update(due_at=pn_now + H)
+    Case.objects.filter(pk=no_due.pk).update(due_at=None)
+    scope = panel_scope(user=manager, team=team.pk)
+
+    short = action_lists(scope=scope, now=pn_now, limit=4)
+    cases = case_lists(scope=scope, now=pn_now, limit=2)
+
+    assert _subjects(short.today) == ["member 1", "team 2", "member 3", "team 4"]
+    assert short.counts["today"] == 5
+    assert _subjects(short.overdue) == ["late member 1", "late team", "late member 2"]
+    assert short.counts["overdue"] == 3
+    assert [c.subject for c in cases.after_sales] == ["member late", "team soon"]
+    assert cases.counts["after_sales"] == 3
+    assert cases.counts["after_sales_overdue"] == 1
+
+
 # --- Workload -----------------------------------------------------------------------------------
 
 
