@@ -31,7 +31,7 @@ from relata.cases.models import (
     CaseType,
     StatusMeaning,
 )
-from relata.core import permissions
+from relata.core import events, permissions
 from relata.core.history import set_history_user
 from relata.core.models import Role, Team, User
 from relata.core.selectors import default_team, parameters_get
@@ -284,6 +284,9 @@ def case_move(
         changed_at=now,
         seconds_in_previous=max(0, int((now - since).total_seconds())),
     )
+    won = status.meaning == StatusMeaning.WON and current.meaning != StatusMeaning.WON
+    if won and case.case_type.is_opportunity:
+        events.publish(events.OPPORTUNITY_WON, case, user=user)
     return case
 
 

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.dates import MONTHS_3
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from relata.core.types import AuthenticatedHttpRequest
@@ -66,7 +67,12 @@ def targets(request: AuthenticatedHttpRequest) -> HttpResponseBase:
             else:
                 messages.success(
                     request,
-                    _("Targets saved (%(count)s months changed).") % {"count": changed},
+                    ngettext(
+                        "Targets saved (%(count)s month changed).",
+                        "Targets saved (%(count)s months changed).",
+                        changed,
+                    )
+                    % {"count": changed},
                 )
                 query = {"year": year, **({"team": team.pk} if team else {})}
                 return redirect(reverse("dashboard:targets") + "?" + urlencode(query))

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalChanges
 
-from relata.core import permissions, timeline
+from relata.core import events, permissions, timeline
 from relata.core.history import set_history_user
 from relata.core.models import User
 from relata.entities.models import (
@@ -315,6 +315,13 @@ def entity_merge(*, user: User, survivor: Entity, other: Entity) -> Entity:
             }
         ) from error
     search_text_refresh(survivor)
+    # The survivor may have taken names, tax id and addresses from the merged entity.
+    events.publish(
+        events.ENTITY_CHANGED,
+        survivor,
+        user=user,
+        changed=("legal_name", "trade_name", "tax_id", "kind", "addresses"),
+    )
     return survivor
 
 

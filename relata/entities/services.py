@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relata.core import permissions
+from relata.core import events, permissions
 from relata.core.emailaddress import normalize_email_address, validate_email_address
 from relata.core.history import set_history_user
 from relata.core.models import Role, Team, User
@@ -59,6 +59,7 @@ CONTACT_FIELDS = (
     "email_opt_in_source",
     "is_active",
 )
+ADDRESS_FIELDS = ("kind", "is_main", "street", "postal_code", "city", "province", "country")
 WEBSITE_MAX_LENGTH = 300
 
 
@@ -295,6 +296,7 @@ def entity_create(
     if tags:
         entity.tags.set(_tags(tags))
     search_text_refresh(entity)
+    events.publish(events.ENTITY_CREATED, entity, user=user)
     return entity
 
 
@@ -330,17 +332,31 @@ def entity_update(
             team=data.pop("team", entity.team),
         )
     set_history_user(entity, user)
-    model_update(instance=entity, fields=(*ENTITY_FIELDS, "custom"), data=data)
-    if addresses is not None:
-        entity.addresses.all().delete()
-        Address.objects.bulk_create(
-            Address(entity=entity, **a) for a in _clean_addresses(addresses)
-        )
+    changed = model_update(instance=entity, fields=(*ENTITY_FIELDS, "custom"), data=data)
+    if addresses is not None and _addresses_replace(entity, _clean_addresses(addresses)):
+        changed.append("addresses")
     _replace_points(entity=entity, contact=None, emails=clean_emails, phones=clean_phones)
     if tags is not None:
         entity.tags.set(_tags(tags))
     search_text_refresh(entity)
+    if changed:
+        events.publish(events.ENTITY_CHANGED, entity, user=user, changed=changed)
     return entity
+
+
+def _addresses_replace(entity: Entity, addresses: list[dict[str, Any]]) -> bool:
+    """Replace the entity's addresses with ``addresses`` unless they are the same ones;
+    return whether they changed."""
+
+    def key(item: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(item[f] for f in ADDRESS_FIELDS)
+
+    current = entity.addresses.values(*ADDRESS_FIELDS)
+    if sorted(map(key, current)) == sorted(map(key, addresses)):
+        return False
+    entity.addresses.all().delete()
+    Address.objects.bulk_create(Address(entity=entity, **a) for a in addresses)
+    return True
 
 
 @transaction.atomic
@@ -398,6 +414,7 @@ def entity_convert_lead(*, user: User, entity: Entity) -> Entity:
     entity.kind = customer
     set_history_user(entity, user)
     entity.save(update_fields=["kind", "updated_at"])
+    events.publish(events.ENTITY_CHANGED, entity, user=user, changed=["kind"])
     return entity
 
 

@@ -7,7 +7,7 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from relata.sales import api_crm
+from relata.sales import api_crm, api_links
 from relata.sales.api import VIEWS
 
 router = SimpleRouter()
@@ -21,6 +21,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "sales/crm/entities/<int:pk>/summary/",
         api_crm.EntitySalesSummaryView.as_view(),
         name="api-sales-entity-summary",
+    ),
+    # A case's links to its customer's orders, deliveries and invoices (R27).
+    path(
+        "cases/<int:pk>/sales-links/",
+        api_links.CaseSalesLinksView.as_view(),
+        name="api-case-sales-links",
+    ),
+    path(
+        "cases/<int:pk>/sales-links/<int:link_pk>/",
+        api_links.CaseSalesLinkDetailView.as_view(),
+        name="api-case-sales-link",
     ),
     *router.urls,
 ]

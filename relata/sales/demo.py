@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
 
+from relata.cases.models import Case
 from relata.core.demo_runner import DemoContext, step
 from relata.core.models import Role, User
 from relata.entities.models import Entity, KindMeaning
 from relata.products.models import Product
-from relata.sales.models import Customer
+from relata.sales.models import CaseSalesLink, Customer, Delivery, Invoice, SalesOrder
 from relata.sales.tokens import command_line_token
 from relata.sales.upsert import MAX_BATCH, upsert_batch
 
@@ -32,6 +34,8 @@ LINKED_SHARE = 0.3
 PAYMENT_TERMS = ["30 days", "60 days", "Transfer on receipt", "90 days, direct debit"]
 PRICE_LISTS = ["GENERAL", "WHOLESALE", "DISTRIBUTOR"]
 INTEGRATION_USERNAME = "erp.integration"
+# At most this many after-sales cases get linked to documents.
+CASE_LINKS_MAX = 60
 
 
 def _acting_admin() -> User:
@@ -232,7 +236,42 @@ def erp_sales(ctx: DemoContext) -> None:
     _send(token, "orders", orders)
     _send(token, "deliveries", deliveries)
     _send(token, "invoices", invoices)
+    case_links = _link_after_sales_cases(ctx, [pk for pk, _name, _tax_id in chosen])
     ctx.notes.append(
         f"ERP sales: {len(chosen)} customers linked, {len(orders)} orders, "
-        f"{len(invoices)} invoices (see an entity's “Sales (ERP)” card)"
+        f"{len(invoices)} invoices (see an entity's “Sales (ERP)” card); "
+        f"{case_links} after-sales case links to them"
     )
+
+
+def _link_after_sales_cases(ctx: DemoContext, entity_ids: list[int]) -> int:
+    """Link some after-sales cases (complaints, incidents, service requests) of the new
+    customers to one or two of their documents (R27). A few queries and one bulk insert,
+    whatever the demo's size."""
+    cases = list(
+        Case.objects.filter(entity_id__in=entity_ids, case_type__is_opportunity=False)
+        .exclude(case_type__code="lead")
+        .order_by("pk")
+        .values_list("pk", "entity_id", "owner_id")[:CASE_LINKS_MAX]
+    )
+    if not cases:
+        return 0
+    documents: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    case_entities = {entity_id for _pk, entity_id, _owner in cases}
+    for field, model in (("invoice", Invoice), ("delivery", Delivery), ("order", SalesOrder)):
+        rows = model.objects.filter(customer__entity_id__in=case_entities).values_list(
+            "pk", "customer__entity_id"
+        )
+        for pk, entity_id in rows:
+            documents[entity_id].append((field, pk))
+    links = []
+    for case_id, entity_id, owner_id in cases:
+        available = sorted(documents.get(entity_id, []))
+        if not available:
+            continue
+        for field, pk in ctx.rng.sample(available, k=min(len(available), ctx.rng.randint(1, 2))):
+            links.append(
+                CaseSalesLink(case_id=case_id, created_by_id=owner_id, **{field + "_id": pk})
+            )
+    CaseSalesLink.objects.bulk_create(links, ignore_conflicts=True)
+    return len(links)

@@ -428,3 +428,105 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint}"
+
+
+# --- After-sales cases linked to documents (R27) ---------------------------------------
+
+
+class SalesDocumentKind(models.TextChoices):
+    ORDER = "order", _("Order")
+    DELIVERY = "delivery", _("Delivery")
+    INVOICE = "invoice", _("Invoice")
+
+
+class CaseSalesLink(models.Model):
+    """A case (a complaint, an incident…) linked to one order, delivery or invoice of its
+    entity's ERP customer; exactly one of the three is set.
+
+    Written only by :mod:`relata.sales.services_links`, which checks that the document is
+    the customer's. Seen by whoever sees the case (and the entity, for the document).
+    """
+
+    PERMISSION_PARENT: ClassVar[str] = "case"
+
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="sales_links"
+    )
+    order = models.ForeignKey(
+        SalesOrder,
+        verbose_name=_("order"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="case_links",
+    )
+    delivery = models.ForeignKey(
+        Delivery,
+        verbose_name=_("delivery"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="case_links",
+    )
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("invoice"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="case_links",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("linked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("linked"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("case link to a sales document")
+        verbose_name_plural = _("case links to sales documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(order__isnull=False, delivery__isnull=True, invoice__isnull=True)
+                    | models.Q(order__isnull=True, delivery__isnull=False, invoice__isnull=True)
+                    | models.Q(order__isnull=True, delivery__isnull=True, invoice__isnull=False)
+                ),
+                name="sales_caselink_one_document",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "order"],
+                condition=models.Q(order__isnull=False),
+                name="sales_caselink_unique_order",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "delivery"],
+                condition=models.Q(delivery__isnull=False),
+                name="sales_caselink_unique_delivery",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "invoice"],
+                condition=models.Q(invoice__isnull=False),
+                name="sales_caselink_unique_invoice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.document}"
+
+    @property
+    def kind(self) -> str:
+        if self.order_id is not None:
+            return SalesDocumentKind.ORDER
+        if self.delivery_id is not None:
+            return SalesDocumentKind.DELIVERY
+        return SalesDocumentKind.INVOICE
+
+    @property
+    def document(self) -> SalesOrder | Delivery | Invoice | None:
+        return self.order or self.delivery or self.invoice

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from relata.sales import views, views_360
+from relata.sales import views, views_360, views_links
 
 app_name = "sales"
 urlpatterns = [
@@ -26,4 +26,16 @@ urlpatterns = [
     ),
     path("sales/orders/<int:pk>/", views_360.order_detail, name="order_detail"),
     path("sales/invoices/<int:pk>/", views_360.invoice_detail, name="invoice_detail"),
+    # After-sales cases linked to the customer's orders, deliveries and invoices (R27).
+    path("cases/<int:pk>/sales-documents/", views_links.case_documents, name="case_documents"),
+    path(
+        "cases/<int:pk>/sales-documents/link/",
+        views_links.case_document_link,
+        name="case_document_link",
+    ),
+    path(
+        "cases/<int:pk>/sales-documents/<int:link_pk>/unlink/",
+        views_links.case_document_unlink,
+        name="case_document_unlink",
+    ),
 ]

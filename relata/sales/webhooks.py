@@ -1,8 +1,9 @@
 """Outbound webhooks: signed CRM events for the ERP (entity created/changed, opportunity won).
 
-Other apps call :func:`emit` from their services (inside the write's transaction); one
-:class:`~relata.sales.models.WebhookDelivery` row per subscribed endpoint is written and a
-Huey job queued after the commit. Each POST carries
+The entities and cases services publish their events (:mod:`relata.core.events`) inside
+the write's transaction; :func:`connect` subscribes to them and calls :func:`emit`, which
+writes one :class:`~relata.sales.models.WebhookDelivery` row per subscribed endpoint and
+queues a Huey job after the commit (nothing is sent if the write rolls back). Each POST carries
 
 * ``X-Relata-Event``: the event; ``X-Relata-Delivery``: the delivery id (the receiver's
   idempotency key: a retried delivery keeps its id);
@@ -29,13 +30,14 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relata.core import permissions
+from relata.core import events, permissions
 from relata.core.effects import on_commit
 from relata.core.models import User
 from relata.sales.models import (
@@ -49,6 +51,7 @@ TIMEOUT = 10
 BACKOFF = (60, 300, 1_800, 7_200, 43_200)
 MAX_ATTEMPTS = len(BACKOFF) + 1
 SIGNATURE_HEADER = "X-Relata-Signature"
+SUBSCRIBED_CACHE_KEY = "relata:webhooks:subscribed:v1"
 _suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("webhooks_off", default=False)
 
 
@@ -87,6 +90,33 @@ def verify(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
     return hmac.compare_digest(sign(secret, body, timestamp), header)
 
 
+def subscribed_events() -> frozenset[str]:
+    """Return the events some active endpoint subscribes to (cached: with no endpoint
+    configured, a CRM write pays no query for its webhooks)."""
+    subscribed = cache.get(SUBSCRIBED_CACHE_KEY)
+    if subscribed is None:
+        subscribed = frozenset(
+            event
+            for events_list in WebhookEndpoint.objects.filter(is_active=True).values_list(
+                "events", flat=True
+            )
+            for event in events_list
+        )
+        cache.set(SUBSCRIBED_CACHE_KEY, subscribed, 300)
+    return frozenset(subscribed)
+
+
+def _subscribed_cache_clear() -> None:
+    cache.delete(SUBSCRIBED_CACHE_KEY)
+
+
+def _endpoints_changed() -> None:
+    # Now, for this transaction's own emits, and after the commit, for everyone else's
+    # (another process may have cached the old list in between).
+    _subscribed_cache_clear()
+    on_commit(_subscribed_cache_clear)
+
+
 @transaction.atomic
 def endpoint_create(*, user: User, name: str, url: str, events: list[str]) -> WebhookEndpoint:
     """Register an endpoint (administrators only); its secret is generated here."""
@@ -103,15 +133,18 @@ def endpoint_create(*, user: User, name: str, url: str, events: list[str]) -> We
         errors["name"] = _("Enter a name.")
     if errors:
         raise ValidationError(errors)
-    return WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpoint.objects.create(
         name=name.strip()[:100], url=url, secret=secrets.token_hex(32), events=sorted(set(events))
     )
+    _endpoints_changed()
+    return endpoint
 
 
 @transaction.atomic
 def endpoint_deactivate(*, user: User, endpoint: WebhookEndpoint) -> None:
     permissions.ensure(permissions.can_configure(user))
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    _endpoints_changed()
 
 
 def emit(event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
@@ -121,7 +154,7 @@ def emit(event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event {event!r}")
-    if _suppressed.get():
+    if _suppressed.get() or event not in subscribed_events():
         return []
     data = json.loads(json.dumps(payload, default=_json_default))
     deliveries = [
@@ -185,7 +218,7 @@ def attempt(delivery: WebhookDelivery) -> int | None:
     return delay
 
 
-# --- Payloads (for the callers in the entities and cases apps) ---------------------------
+# --- Payloads ---------------------------------------------------------------------------
 
 
 def entity_payload(entity: Any) -> dict[str, Any]:
@@ -232,3 +265,36 @@ def opportunity_won_payload(case: Any) -> dict[str, Any]:
             for line in lines
         ],
     }
+
+
+# --- The CRM events that become webhooks (subscribed in SalesConfig.ready) --------------
+
+# The entity fields the ERP receives (see entity_payload): other changes are not sent.
+ENTITY_PAYLOAD_FIELDS = frozenset({"legal_name", "trade_name", "tax_id", "kind", "addresses"})
+
+
+def _wanted(event: str) -> bool:
+    """Whether an event is to be emitted; checked before building its payload (queries)."""
+    return not _suppressed.get() and event in subscribed_events()
+
+
+def _entity_created(event: events.Event) -> None:
+    if _wanted(WebhookEvent.ENTITY_CREATED):
+        emit(WebhookEvent.ENTITY_CREATED, entity_payload(event.obj))
+
+
+def _entity_changed(event: events.Event) -> None:
+    if event.changed & ENTITY_PAYLOAD_FIELDS and _wanted(WebhookEvent.ENTITY_CHANGED):
+        emit(WebhookEvent.ENTITY_CHANGED, entity_payload(event.obj))
+
+
+def _opportunity_won(event: events.Event) -> None:
+    if _wanted(WebhookEvent.OPPORTUNITY_WON):
+        emit(WebhookEvent.OPPORTUNITY_WON, opportunity_won_payload(event.obj))
+
+
+def connect() -> None:
+    """Turn the CRM's events into webhooks; called once from ``SalesConfig.ready``."""
+    events.subscribe(events.ENTITY_CREATED, _entity_created)
+    events.subscribe(events.ENTITY_CHANGED, _entity_changed)
+    events.subscribe(events.OPPORTUNITY_WON, _opportunity_won)

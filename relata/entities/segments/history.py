@@ -20,10 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from relata.entities.models import Contact
 from relata.entities.segments.operators import (
+    CHOICE,
     DATE,
     DECIMAL,
     INTEGER,
+    MULTI,
     Context,
+    Options,
     SegmentField,
     Target,
     compare_q,
@@ -68,6 +71,8 @@ class HistoryField:
     operators: tuple[str, ...] = ()
     period: bool = False
     help_text: str | Promise = ""
+    options: Options | None = None
+    resolve: Callable[[Any], Any] | None = None
 
 
 _history_fields: dict[str, HistoryField] = {}
@@ -82,6 +87,8 @@ def register_history_field(
     operators: Sequence[str] = (),
     period: bool = False,
     help_text: str | Promise = "",
+    options: Options | None = None,
+    resolve: Callable[[Any], Any] | None = None,
 ) -> HistoryField:
     """Offer a condition on an entity's history, as ``history.<name>`` in definitions.
 
@@ -91,11 +98,18 @@ def register_history_field(
     is INTEGER, DECIMAL or DATE and decides the operators (or give ``operators``). With
     ``period``, a condition may carry ``"period": {"last_days": N}`` or
     ``{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}``, given to the builder as ``start``/``end``.
-    Registering a name again replaces it (modules may be reloaded in development).
+    A CHOICE or MULTI field (what an entity's records refer to, such as the product
+    families it bought) gives ``options`` and ``resolve`` as a :class:`SegmentField` does;
+    its builder receives the resolved values. Registering a name again replaces it
+    (modules may be reloaded in development).
     """
     key = name.removeprefix("history.")
-    if kind not in (INTEGER, DECIMAL, DATE):
-        raise ValueError(f"history fields are INTEGER, DECIMAL or DATE, not {kind!r}")
+    if kind not in (INTEGER, DECIMAL, DATE, CHOICE, MULTI):
+        raise ValueError(
+            f"history fields are INTEGER, DECIMAL, DATE, CHOICE or MULTI, not {kind!r}"
+        )
+    if kind in (CHOICE, MULTI) and (options is None or resolve is None):
+        raise ValueError("a CHOICE or MULTI history field needs options and resolve")
     history_field = HistoryField(
         name=f"history.{key}",
         label=label,
@@ -104,6 +118,8 @@ def register_history_field(
         operators=tuple(operators),
         period=period,
         help_text=help_text,
+        options=options,
+        resolve=resolve,
     )
     _history_fields[history_field.name] = history_field
     return history_field
@@ -126,6 +142,8 @@ def history_segment_field(item: HistoryField) -> SegmentField:
         operators=item.operators,
         help_text=item.help_text,
         period=item.period,
+        options=item.options,
+        resolve=item.resolve,
     )
 
 
