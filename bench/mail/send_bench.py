@@ -2,20 +2,23 @@
 
     .venv/bin/python bench/mail/send_bench.py
     .venv/bin/python bench/mail/send_bench.py -n 2000 --database-url postgres://…/relata_bench
+    .venv/bin/python bench/mail/send_bench.py --group 1   # MAILING_HANDOVER_GROUP
 
-Every run starts from nothing: a temporary data folder, ``migrate``, then ``N`` contacts
-(with addresses, ten per entity) made with ``bulk_create``. An aiosmtpd server runs in a
-subprocess (so that its event loop does not share the interpreter with the sender) and
-counts what it accepts. The script then times the two halves separately:
+Every run starts from nothing: a temporary data folder, ``migrate`` and ``flush``, then
+``N`` contacts (with addresses, ten per entity) made with ``bulk_create``. An aiosmtpd
+server runs in a subprocess (so that its event loop does not share the interpreter with
+the sender) and counts what it accepts. The script then times the two halves separately:
 
 * queueing: ``services.email_send`` renders one message per contact in the sandbox,
   writes the outbox rows and one "email" action per entity, in one transaction;
-* sending: ``outbox.drain()`` claims batches and sends them over SMTP, recording each
-  message as it goes (what the background worker does).
+* sending: ``outbox.drain()`` claims batches and sends them over SMTP, recording them a
+  hand-over group at a time (what the background worker does).
 
-It prints messages per second of each, the peak resident memory of the process, and
-checks that the peer received every message exactly once (by Message-ID).
-``--database-url`` must name a throwaway database.
+It prints the database (and its size after the run), messages per second of each half,
+CPU per message, the peak resident memory of the process (after queueing and in all),
+the load average before and after, and checks that the peer received every message
+exactly once (by Message-ID). ``--database-url`` must name a throwaway database (it is
+flushed).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PEER = r"""
@@ -76,6 +80,12 @@ def main() -> None:
     parser.add_argument(
         "--connections", type=int, default=4, help="parallel SMTP connections (default 4)"
     )
+    parser.add_argument(
+        "--group",
+        type=int,
+        default=0,
+        help="MAILING_HANDOVER_GROUP: messages marked handed over per commit",
+    )
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="relata-bench-mail-")
@@ -93,12 +103,15 @@ def main() -> None:
         os.environ["DATABASE_URL"] = args.database_url
     relata = [sys.executable, "-m", "relata"]
     subprocess.run([*relata, "migrate", "--no-input", "--verbosity", "0"], check=True, cwd=ROOT)
+    # A database left by an earlier run starts empty again.
+    subprocess.run([*relata, "flush", "--no-input", "--verbosity", "0"], check=True, cwd=ROOT)
 
     import django
 
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relata.config.settings")
     django.setup()
+    from django.conf import settings
     from django.db import connection
 
     from relata.core.models import Role, Team, User
@@ -106,6 +119,9 @@ def main() -> None:
     from relata.mailing import outbox, services
     from relata.mailing.models import EmailStatus, OutgoingEmail
 
+    if args.group:
+        settings.MAILING_HANDOVER_GROUP = args.group
+    load_before = os.getloadavg()
     team = Team.objects.create(name="Bench")
     user = User.objects.create_user(
         "bench", email="bench@example.com", first_name="Bea", last_name="Bench", role=Role.AGENT
@@ -151,6 +167,7 @@ def main() -> None:
         start = time.perf_counter()
         result = services.email_send(user=user, contacts=contacts, template=template)
         queue_seconds = time.perf_counter() - start
+        queue_rss = peak_rss_mb()
         start = time.perf_counter()
         cpu_start = time.process_time()
         if os.environ.get("BENCH_PROFILE"):
@@ -170,20 +187,48 @@ def main() -> None:
         received, unique = (int(x) for x in peer.stdout.readline().split())
         peer.wait()
     sent = OutgoingEmail.objects.filter(status=EmailStatus.SENT).count()
-    print(f"database:          {connection.vendor}, {args.connections} SMTP connections")
+    group = int(getattr(settings, "MAILING_HANDOVER_GROUP", outbox.HANDOVER_GROUP))
+    load_after = os.getloadavg()
+    print(f"database:          {database_label(connection)}")
+    print(f"data size:         {database_size_mb(connection):.0f} MB after the run")
+    print(
+        f"settings:          {args.connections} SMTP connections, hand-over group {group}"
+        f" ({os.cpu_count()} CPUs)"
+    )
     print(f"emails:            {len(result.emails)} ({len(result.actions)} timeline actions)")
     print(f"queue (render+DB): {queue_seconds:.1f} s, {args.n / queue_seconds:.0f} messages/s")
     print(f"send (SMTP+DB):    {send_seconds:.1f} s, {drained.sent / send_seconds:.0f} messages/s")
-    print(
-        f"send CPU (ours):   {send_cpu:.1f} s, {1000 * send_cpu / args.n:.1f} ms per message"
-        f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
-    )
+    print(f"send CPU (ours):   {send_cpu:.1f} s, {1000 * send_cpu / args.n:.1f} ms per message")
     total = queue_seconds + send_seconds
     print(f"end to end:        {total:.1f} s, {args.n / total:.0f} messages/s")
-    print(f"peak memory (RSS): {peak_rss_mb():.0f} MB")
+    print(f"peak memory (RSS): {queue_rss:.0f} MB after queueing, {peak_rss_mb():.0f} MB in all")
+    print(
+        "load average:      {:.1f} {:.1f} {:.1f} before, {:.1f} {:.1f} {:.1f} after".format(
+            *load_before, *load_after
+        )
+    )
     print(f"peer received:     {received} ({unique} distinct Message-IDs); marked sent: {sent}")
     if not received == unique == sent == args.n:
         sys.exit("Some messages were lost or sent twice.")
+
+
+def database_label(connection: Any) -> str:
+    if connection.vendor == "sqlite":
+        return f"SQLite {connection.Database.sqlite_version} ({connection.settings_dict['NAME']})"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    return f"PostgreSQL {version} ({connection.settings_dict['NAME']})"
+
+
+def database_size_mb(connection: Any) -> float:
+    if connection.vendor == "sqlite":
+        name = Path(connection.settings_dict["NAME"])
+        files = [name, Path(f"{name}-wal")]
+        return sum(f.stat().st_size for f in files if f.exists()) / 1e6
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return float(cursor.fetchone()[0]) / 1e6
 
 
 if __name__ == "__main__":

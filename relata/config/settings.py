@@ -224,6 +224,13 @@ vars().update(env.email_url_config(EMAIL_URL))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a hung SMTP server must not hang a request
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Relata <relata@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox worker: parallel SMTP connections, and how many messages are handed to the
+# server per commit (after a crash, at most that many are left "unknown"; docs/email.md).
+MAILING_SMTP_CONNECTIONS = env.int("MAILING_SMTP_CONNECTIONS", default=4)
+MAILING_HANDOVER_GROUP = env.int("MAILING_HANDOVER_GROUP", default=10)
+# Key(s) for the passwords kept in the database (mailboxes, sending accounts); comma-separated,
+# the first encrypts, the others still decrypt (rotation). Empty: derived from SECRET_KEY.
+RELATA_ENCRYPTION_KEY = env.str("RELATA_ENCRYPTION_KEY", default="")
 
 # Security: strict by default where it costs the trial nothing; HTTPS settings follow
 # RELATA_HTTPS so that `relata check --deploy` is clean behind a TLS proxy.

@@ -1,6 +1,8 @@
 """Demo data of the email side: service and marketing templates in English and Spanish, a
 few follow-up emails already sent by the agents (on the outbox and the timelines), one
-bounced address on the suppression list."""
+bounced address on the suppression list, and an inactive sending account to show the
+settings page (inactive, on a non-existent example.com server: the demo never sends
+through it; a real installation's administrator fills in their own server)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from relata.mailing.models import (
     EmailTemplate,
     OutgoingEmail,
     Purpose,
+    SendingAccount,
+    SmtpSecurity,
     Suppression,
     SuppressionReason,
 )
@@ -86,5 +90,16 @@ def email(ctx: DemoContext) -> None:
     Suppression.objects.get_or_create(
         address="bounced@example.com",
         defaults={"reason": SuppressionReason.BOUNCED, "source": "demo"},
+    )
+    SendingAccount.objects.get_or_create(
+        name="Sales team (example)",
+        defaults={
+            "host": "smtp.example.com",
+            "security": SmtpSecurity.STARTTLS,
+            "username": "ventas@example.com",
+            "from_email": "ventas@example.com",
+            "own_address_domain": "example.com",
+            "is_active": False,  # never used: the demo sends nothing anywhere
+        },
     )
     ctx.notes.append(f"Email: {EmailTemplate.objects.count()} templates, {sent} messages sent")

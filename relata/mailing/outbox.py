@@ -9,6 +9,19 @@ A refused or unreachable server makes it ``queued`` again with a later ``next_at
 :data:`MAX_ATTEMPTS`. A permanent refusal (a 5xx reply to the message) is ``failed`` at
 once; a recipient refused with 5xx is ``bounced`` and its address is suppressed.
 
+Messages go through their sending account's server (one connection per account and
+batch), or through ``EMAIL_URL`` when they have none.
+
+Hand-over groups (speed)
+------------------------
+A commit per message for the hand-over mark and another for ``sent`` cost most of the
+time on PostgreSQL. So the worker marks :data:`HANDOVER_GROUP` messages
+(``MAILING_HANDOVER_GROUP``, 10 by default) handed over in one UPDATE, sends them one by one
+on the connection, and records them ``sent`` in the same commit that hands over the next
+group: one commit per group. Failures are still recorded one by one, at once. If the
+connection breaks, the rest of the group was never given to the server (this worker knows
+it): their mark and attempt are undone and they are queued again.
+
 Claims are conditional UPDATEs (``WHERE status='queued'``) tagged with a random token, so
 two workers never take the same message; on PostgreSQL the candidate rows are also read
 with ``SELECT … FOR UPDATE SKIP LOCKED`` so that workers do not wait for each other. Every
@@ -24,15 +37,19 @@ messages left in ``sending`` for more than :data:`STALE_AFTER`:
   sent by the next drain. Safe, because the hand-over write of the old worker (if it is
   only slow, not dead) is conditional on its token, which the recovery cleared.
 * handed over: the server may have accepted the message (the worker died after the
-  server's "250 OK" and before writing ``sent``) or not (it died during the SMTP dialogue).
+  server's "250 OK" and before writing ``sent``) or not (it died during the SMTP dialogue,
+  or before reaching that message of its group).
   The database cannot tell, so the message is **not** sent again by itself: it becomes
   ``unknown`` and is shown in the outbox, where a user may send it again
   (:func:`relata.mailing.services.email_retry`). A re-send carries the same Message-ID, so
   a receiving server or mail program that keeps Message-IDs sees a repeat, not a new
   message. A slow worker that finishes after the recovery still records ``sent``.
 
-So the residual window is one message per worker crash, between the hand-over write and
-the ``sent`` write (one SMTP transaction), and it is never re-sent silently.
+So the residual window is one hand-over group per worker crash (at most
+``MAILING_HANDOVER_GROUP`` messages, the group that was being sent: a message is marked
+handed over before the server sees it, and stays so until the commit that records it
+``sent``), and it is never re-sent silently. With ``MAILING_HANDOVER_GROUP = 1`` it is one
+message, at the cost of one commit per message.
 """
 
 from __future__ import annotations
@@ -55,7 +72,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relata.mailing import consent
-from relata.mailing.models import EmailAttachment, EmailStatus, OutgoingEmail, SuppressionReason
+from relata.mailing.models import (
+    EmailAttachment,
+    EmailStatus,
+    OutgoingEmail,
+    SendingAccount,
+    SuppressionReason,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +92,9 @@ BACKOFF = (
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
 BATCH_SIZE = 100
+# Messages marked "handed over" together (``MAILING_HANDOVER_GROUP``): at most this many
+# can be "unknown" after a crash. See send_batch.
+HANDOVER_GROUP = 10
 # Longer than one SMTP transaction can take (EMAIL_TIMEOUT is 30 s per operation).
 STALE_AFTER = datetime.timedelta(minutes=10)
 
@@ -228,26 +254,109 @@ def _failed_attempt(
 def _release(
     emails: list[OutgoingEmail], delay: datetime.timedelta, now: datetime.datetime | None
 ) -> None:
-    """Give back claimed messages that were not tried (the server went away)."""
+    """Give back claimed messages that the server never saw (it went away).
+
+    Some may already carry the hand-over mark of their group: this worker is alive and
+    knows that they were not given to the server, so the mark and the attempt are undone.
+    """
+    handed = [e.pk for e in emails if e.handed_over_at is not None]
+    for token, group in _by_token(emails).items():
+        fields: dict[str, Any] = {
+            "status": EmailStatus.QUEUED,
+            "next_attempt_at": (now or timezone.now()) + delay,
+            "claim_token": None,
+            "claimed_at": None,
+        }
+        rows = OutgoingEmail.objects.filter(pk__in=[e.pk for e in group], claim_token=token)
+        rows.exclude(pk__in=handed).update(**fields)
+        rows.filter(pk__in=handed).update(handed_over_at=None, attempts=F("attempts") - 1, **fields)
+
+
+def _by_token(emails: list[OutgoingEmail]) -> dict[uuid.UUID | None, list[OutgoingEmail]]:
+    groups: dict[uuid.UUID | None, list[OutgoingEmail]] = {}
     for email in emails:
-        _mine(email).update(
-            status=EmailStatus.QUEUED,
-            next_attempt_at=(now or timezone.now()) + delay,
-            claim_token=None,
-            claimed_at=None,
+        groups.setdefault(email.claim_token, []).append(email)
+    return groups
+
+
+def _record_sent(emails: list[OutgoingEmail], result: DrainResult) -> None:
+    """Mark messages the server accepted as sent (one UPDATE per claim)."""
+    now = timezone.now()
+    for token, group in _by_token(emails).items():
+        # No status condition: a slow worker whose messages the recovery marked "unknown"
+        # (it kept their token) still records what it knows.
+        OutgoingEmail.objects.filter(pk__in=[e.pk for e in group], claim_token=token).update(
+            status=EmailStatus.SENT, sent_at=now, last_error="", claim_token=None
         )
+    result.sent += len(emails)
+
+
+def _hand_over(
+    group: list[OutgoingEmail], accepted: list[OutgoingEmail], result: DrainResult
+) -> list[OutgoingEmail]:
+    """In one commit: record ``accepted`` as sent and mark ``group`` handed over.
+
+    Returns the messages of ``group`` still claimed by this worker (a claim lost to the
+    recovery is neither marked nor sent). One commit per group instead of two per
+    message; after a crash, only the group being sent can be "unknown".
+    """
+    now = timezone.now()
+    mine: list[OutgoingEmail] = []
+    with transaction.atomic():
+        if accepted:
+            _record_sent(accepted, result)
+        for token, members in _by_token(group).items():
+            ids = [e.pk for e in members]
+            rows = OutgoingEmail.objects.filter(
+                pk__in=ids, claim_token=token, status=EmailStatus.SENDING
+            )
+            count = rows.update(handed_over_at=now, attempts=F("attempts") + 1)
+            if count != len(ids):  # rare: find which ones are still ours
+                kept = set(rows.values_list("pk", flat=True))
+                members = [e for e in members if e.pk in kept]
+            mine += members
+    for email in mine:
+        email.handed_over_at = now
+    return mine
+
+
+def _group_size() -> int:
+    return max(1, int(getattr(settings, "MAILING_HANDOVER_GROUP", HANDOVER_GROUP)))
 
 
 def send_batch(
     emails: list[OutgoingEmail], result: DrainResult, now: datetime.datetime | None = None
 ) -> None:
-    """Send claimed messages over one connection, recording each outcome at once.
+    """Send claimed messages: one connection per sending account (none: ``EMAIL_URL``).
 
     ``now`` (tests) is the moment the back-off counts from; by default the real time.
     """
+    by_account: dict[int | None, list[OutgoingEmail]] = {}
+    for email in emails:
+        by_account.setdefault(email.account_id, []).append(email)
+    accounts = SendingAccount.objects.in_bulk([pk for pk in by_account if pk is not None])
+    for account_id, group in by_account.items():
+        account = accounts.get(account_id) if account_id is not None else None
+        if account is not None:
+            backend = account.connection(fail_silently=False)
+        else:
+            backend = get_connection(fail_silently=False)
+        _send_over(backend, group, result, now)
+
+
+def _send_over(
+    backend: Any,
+    emails: list[OutgoingEmail],
+    result: DrainResult,
+    now: datetime.datetime | None,
+) -> None:
+    """Send messages over one connection, a hand-over group at a time.
+
+    Each group of :data:`HANDOVER_GROUP` messages is marked handed over in the same commit
+    that records the previous group as sent; failures are recorded one by one at once.
+    """
     if not emails:
         return
-    backend = get_connection(fail_silently=False)
     try:
         backend.open()
     except Exception as error:  # the server is unreachable: an attempt for every message
@@ -260,35 +369,28 @@ def send_batch(
             result.failed += status == EmailStatus.FAILED
         return
     files = _Files()
+    size = _group_size()
+    accepted: list[OutgoingEmail] = []  # taken by the server, not yet recorded
     try:
-        for index, email in enumerate(emails):
-            attempts = email.attempts + 1
-            # The hand-over mark (conditional on the claim) comes before the server sees
-            # anything; a claim lost to the recovery sends nothing.
-            if (
-                not _mine(email)
-                .filter(status=EmailStatus.SENDING)
-                .update(handed_over_at=timezone.now(), attempts=F("attempts") + 1)
-            ):
-                continue
-            try:
-                backend.send_messages([build_message(email, files)])
-            except Exception as error:
-                status = _failed_attempt(email, error, attempts, now)
-                result.retried += status == EmailStatus.QUEUED
-                result.failed += status == EmailStatus.FAILED
-                result.bounced += status == EmailStatus.BOUNCED
-                if _broken_connection(error):
-                    _release(emails[index + 1 :], BACKOFF[0], now)
-                    return
-                continue
-            _mine(email).update(
-                status=EmailStatus.SENT,
-                sent_at=timezone.now(),
-                last_error="",
-                claim_token=None,
-            )
-            result.sent += 1
+        for start in range(0, len(emails), size):
+            group = _hand_over(emails[start : start + size], accepted, result)
+            accepted = []
+            for index, email in enumerate(group):
+                try:
+                    backend.send_messages([build_message(email, files)])
+                except Exception as error:
+                    status = _failed_attempt(email, error, email.attempts + 1, now)
+                    result.retried += status == EmailStatus.QUEUED
+                    result.failed += status == EmailStatus.FAILED
+                    result.bounced += status == EmailStatus.BOUNCED
+                    if _broken_connection(error):
+                        _record_sent(accepted, result)
+                        accepted = []
+                        _release(group[index + 1 :] + emails[start + size :], BACKOFF[0], now)
+                        return
+                    continue
+                accepted.append(email)
+        _record_sent(accepted, result)
     finally:
         try:
             backend.close()

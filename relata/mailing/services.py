@@ -10,11 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.utils import formataddr, getaddresses, make_msgid
+from email.utils import formataddr, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -47,6 +46,7 @@ from relata.mailing.rendering import (
     compile_message,
     validate_template,
 )
+from relata.mailing.senders import sender_for
 
 TEMPLATE_FIELDS = ("name", "language", "purpose", "subject", "body_html", "body_text", "is_active")
 EMAIL_ACTION_TYPE = "email"
@@ -154,16 +154,9 @@ def site_domain() -> str:
 
 
 def sender_addresses(user: User) -> tuple[str, str]:
-    """Return (From, Reply-To) of a user's emails.
-
-    From carries the user's name with the installation's address (``DEFAULT_FROM_EMAIL``),
-    which the mail server is allowed to send for (SPF, DKIM); Reply-To is the user's own
-    address, so that answers reach them.
-    """
-    default = getaddresses([settings.DEFAULT_FROM_EMAIL])
-    address = default[0][1] if default and default[0][1] else "relata@localhost"
-    name = user.get_full_name() or user.get_username()
-    return formataddr((name, address)), user.email or ""
+    """Return (From, Reply-To) of a user's emails (see :mod:`relata.mailing.senders`)."""
+    sender = sender_for(user)
+    return sender.from_email, sender.reply_to
 
 
 @dataclass
@@ -342,7 +335,7 @@ def email_send(
     if not recipients:
         raise ValidationError({"contacts": _("None of the recipients has an email address.")})
     suppressed = consent.suppressed_reasons(list(addresses.values()))
-    from_email, reply_to = sender_addresses(user)
+    sender = sender_for(user)
     domain = site_domain()
     now = timezone.now()
     messages: list[OutgoingEmail] = []
@@ -375,8 +368,9 @@ def email_send(
         messages.append(
             OutgoingEmail(
                 message_id=make_msgid(domain=domain),
-                from_email=from_email,
-                reply_to=reply_to,
+                from_email=sender.from_email,
+                reply_to=sender.reply_to,
+                account=sender.account,
                 to_email=address,
                 to_name=contact.full_name,
                 subject=rendered.subject,

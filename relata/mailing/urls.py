@@ -1,9 +1,9 @@
-"""Pages of the mailing app: outbox, compose, templates, inbox, mailboxes (settings), and the
-public unsubscribe page."""
+"""Pages of the mailing app: outbox, compose, templates, inbox, mailboxes and sending accounts
+(settings), and the public unsubscribe page."""
 
 from django.urls import URLPattern, path
 
-from relata.mailing.views import compose, inbox, mailboxes, outbox, templates, unsubscribe
+from relata.mailing.views import accounts, compose, inbox, mailboxes, outbox, templates, unsubscribe
 
 app_name = "mailing"
 urlpatterns: list[URLPattern] = [
@@ -37,5 +37,14 @@ urlpatterns: list[URLPattern] = [
     path("settings/mailboxes/<int:pk>/", mailboxes.mailbox_form, name="mailbox_edit"),
     path("settings/mailboxes/<int:pk>/check/", mailboxes.mailbox_check, name="mailbox_check"),
     path("settings/mailboxes/<int:pk>/poll/", mailboxes.mailbox_poll, name="mailbox_poll"),
+    path("settings/sending-accounts/", accounts.account_list, name="accounts"),
+    path("settings/sending-accounts/new/", accounts.account_form, name="account_create"),
+    path("settings/sending-accounts/<int:pk>/", accounts.account_form, name="account_edit"),
+    path("settings/sending-accounts/<int:pk>/check/", accounts.account_check, name="account_check"),
+    path(
+        "settings/sending-accounts/<int:pk>/delete/",
+        accounts.account_delete,
+        name="account_delete",
+    ),
     path("email/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

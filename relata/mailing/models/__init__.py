@@ -1,8 +1,8 @@
-"""Models of the mailing app: outbound email (templates, outbox, suppression list).
-
-Inbound mail (mailboxes, received messages) arrives in a module of its own later.
+"""Models of the mailing app: outbound email (templates, outbox, suppression list), sending
+accounts, and inbound mail (mailboxes, received messages).
 """
 
+from relata.mailing.models.accounts import SenderAssignment, SendingAccount, SmtpSecurity
 from relata.mailing.models.inbound import InboundAttachment, InboundMessage, InboundStatus, Mailbox  # noqa: F401
 from relata.mailing.models.outbound import (
     EmailAttachment,
@@ -22,6 +22,9 @@ __all__ = [
     "Language",
     "OutgoingEmail",
     "Purpose",
+    "SenderAssignment",
+    "SendingAccount",
+    "SmtpSecurity",
     "Suppression",
     "SuppressionReason",
 ]

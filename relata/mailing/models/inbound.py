@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from relata.core.crypto import EncryptedTextField
 from relata.core.models import Team, User
 from relata.mailing.inbound.fetching import AfterRead, MailboxConfig, Protocol, Security
 
@@ -31,8 +32,7 @@ class UnknownSenderAction(models.TextChoices):
 class Mailbox(models.Model):
     """An IMAP or POP3 mailbox polled by the background worker.
 
-    The password is kept in the database as given (like the SMTP password in ``EMAIL_URL``):
-    protect the database and its backups. Encrypting it at rest is future work.
+    The password is encrypted at rest (:mod:`relata.core.crypto`).
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -57,7 +57,7 @@ class Mailbox(models.Model):
         default=Security.TLS.value,
     )
     username = models.CharField(_("user name"), max_length=255)
-    password = models.CharField(_("password"), max_length=255, blank=True)
+    password = EncryptedTextField(_("password"), blank=True)
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     after_read = models.CharField(
         _("after reading"),

@@ -228,6 +228,15 @@ class OutgoingEmail(models.Model):
         blank=True,
         related_name="+",
     )
+    account = models.ForeignKey(
+        "mailing.SendingAccount",
+        verbose_name=_("sending account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
+        help_text=_("Empty: the server of EMAIL_URL."),
+    )
     batch = models.UUIDField(_("batch"), default=uuid.uuid4, db_index=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

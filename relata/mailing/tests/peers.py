@@ -90,3 +90,19 @@ class CrashingBackend(EmailBackend):
         if cls.count == cls.crash_at and cls.when == "after":
             raise WorkerDied
         return sent
+
+
+class DisconnectingBackend(EmailBackend):
+    """Django's SMTP backend whose server "goes away" at message number ``drop_at``."""
+
+    drop_at: int = 0
+    count: int = 0
+
+    def send_messages(self, email_messages: Any) -> int:
+        cls = type(self)
+        cls.count += 1
+        if cls.count == cls.drop_at:
+            import smtplib
+
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(email_messages)

@@ -7,7 +7,13 @@ import pytest
 
 from relata.actions.models import Action
 from relata.core import demo_runner
-from relata.mailing.models import EmailStatus, EmailTemplate, OutgoingEmail, Suppression
+from relata.mailing.models import (
+    EmailStatus,
+    EmailTemplate,
+    OutgoingEmail,
+    SendingAccount,
+    Suppression,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +33,9 @@ def test_demo_has_templates_and_sent_emails(smtp_server, django_capture_on_commi
         emails.values("action").distinct().count()
     )
     assert Suppression.objects.filter(address="bounced@example.com").exists()
+    # the example sending account is shown, never used
+    assert SendingAccount.objects.filter(is_active=False).exists()
+    assert not SendingAccount.objects.filter(is_active=True).exists()
     # the worker ran and found nothing to send
     assert callbacks
     assert smtp_server == []

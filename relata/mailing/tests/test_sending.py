@@ -232,21 +232,36 @@ def _queue(agent, contacts, template, count):
     return services.email_send(user=agent, contacts=contacts[:count], template=template)
 
 
+@pytest.mark.parametrize("group", [1, 3, 10])
 @pytest.mark.parametrize("when", ["after", "before"])
 def test_worker_crash_mid_batch_sends_nothing_twice(
-    peer, settings, agent, make_contact, service_template, when
+    peer, settings, agent, make_contact, service_template, when, group
 ):
-    contacts = [make_contact(f"P{i}", f"p{i}@example.com") for i in range(12)]
+    """The worker dies around the 5th message of 12, sent in hand-over groups of ``group``.
+
+    Whole groups before the crash are recorded sent (with the next group's hand-over); the
+    group being sent is "unknown" (its messages may have arrived); the rest is sent later.
+    """
+    total, crash_at = 12, 5
+    settings.MAILING_HANDOVER_GROUP = group
+    contacts = [make_contact(f"P{i}", f"p{i}@example.com") for i in range(total)]
     services.email_send(user=agent, contacts=contacts, template=service_template)
     settings.EMAIL_BACKEND = "relata.mailing.tests.peers.CrashingBackend"
-    CrashingBackend.count, CrashingBackend.crash_at, CrashingBackend.when = 0, 5, when
+    CrashingBackend.count, CrashingBackend.crash_at, CrashingBackend.when = 0, crash_at, when
     with pytest.raises(WorkerDied):
         outbox.drain()
-    assert len(peer.received) == (5 if when == "after" else 4)
+    arrived = crash_at if when == "after" else crash_at - 1
+    assert len(peer.received) == arrived
+    recorded = (crash_at - 1) // group * group  # the groups before the crashed one
+    in_flight = min(group, total - recorded)
     by_status = dict.fromkeys(EmailStatus.values, 0)
     for status in OutgoingEmail.objects.values_list("status", flat=True):
         by_status[status] += 1
-    assert by_status[EmailStatus.SENT] == 4 and by_status[EmailStatus.SENDING] == 8
+    assert by_status[EmailStatus.SENT] == recorded
+    assert by_status[EmailStatus.SENDING] == total - recorded
+    assert (
+        OutgoingEmail.objects.filter(handed_over_at__isnull=False).count() == recorded + in_flight
+    )
 
     # A new worker right away leaves the dead worker's claim alone.
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -254,22 +269,51 @@ def test_worker_crash_mid_batch_sends_nothing_twice(
     # After STALE_AFTER: never handed over → sent now; handed over → "unknown", not re-sent.
     later = timezone.now() + outbox.STALE_AFTER + datetime.timedelta(seconds=1)
     result = outbox.drain(now=later)
-    assert (result.recovered, result.unknown, result.sent) == (7, 1, 7)
+    requeued = total - recorded - in_flight
+    assert (result.recovered, result.unknown, result.sent) == (requeued, in_flight, requeued)
     ids = [m["Message-ID"] for m in peer.received]
     assert len(ids) == len(set(ids))  # nothing twice
-    unknown = OutgoingEmail.objects.get(status=EmailStatus.UNKNOWN)
-    assert "may have" in unknown.last_error
-    if when == "after":
-        # It did arrive: every message arrived exactly once.
-        assert len(ids) == 12
-        assert unknown.message_id in ids
-    else:
-        # It never left: a user sends it again, with the same Message-ID.
-        assert len(ids) == 11 and unknown.message_id not in ids
-        services.email_retry(user=agent, email=unknown)
-        outbox.drain()
-        assert [m["Message-ID"] for m in peer.received].count(unknown.message_id) == 1
-        assert OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() == 12
+    assert len(ids) == arrived + requeued
+    unknown = list(OutgoingEmail.objects.filter(status=EmailStatus.UNKNOWN))
+    assert len(unknown) == in_flight and all("may have" in e.last_error for e in unknown)
+    sent = set(
+        OutgoingEmail.objects.filter(status=EmailStatus.SENT).values_list("message_id", flat=True)
+    )
+    assert sent <= set(ids)  # every "sent" arrived
+    # What never arrived is among the "unknown" ones: a user sends those again, once.
+    missing = [e for e in unknown if e.message_id not in ids]
+    assert len(missing) == in_flight - (arrived - recorded)
+    for email in missing:
+        services.email_retry(user=agent, email=email)
+    outbox.drain()
+    ids = [m["Message-ID"] for m in peer.received]
+    assert len(ids) == len(set(ids)) == total
+
+
+def test_server_gone_mid_group_releases_the_rest(
+    peer, settings, agent, make_contact, service_template
+):
+    """The connection breaks at the 2nd message of a hand-over group of 4: the 1st is sent,
+    the 2nd is retried later, and the two never given to the server are simply queued again
+    (their hand-over mark and attempt undone)."""
+    from relata.mailing.tests.peers import DisconnectingBackend
+
+    settings.MAILING_HANDOVER_GROUP = 4
+    contacts = [make_contact(f"P{i}", f"p{i}@example.com") for i in range(6)]
+    services.email_send(user=agent, contacts=contacts, template=service_template)
+    settings.EMAIL_BACKEND = "relata.mailing.tests.peers.DisconnectingBackend"
+    DisconnectingBackend.count, DisconnectingBackend.drop_at = 0, 2
+    result = outbox.drain(connections=1)
+    assert (result.sent, result.retried) == (1, 1)
+    rows = list(OutgoingEmail.objects.order_by("pk"))
+    assert [r.status for r in rows] == [EmailStatus.SENT] + [EmailStatus.QUEUED] * 5
+    assert [r.attempts for r in rows] == [1, 1, 0, 0, 0, 0]
+    assert all(r.handed_over_at is None and r.claim_token is None for r in rows[1:])
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    later = timezone.now() + datetime.timedelta(minutes=2)
+    assert outbox.drain(now=later).sent == 5
+    ids = [m["Message-ID"] for m in peer.received]
+    assert len(ids) == len(set(ids)) == 6
 
 
 def test_two_workers_never_claim_the_same_message(agent, make_contact, service_template):

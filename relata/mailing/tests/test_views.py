@@ -104,6 +104,9 @@ def test_compose_to_a_segment(client, agent, entity, make_contact, service_templ
     segment = Segment.objects.create(name="All", definition={}, owner=agent)
     client.force_login(agent)
     url = f"{reverse('mailing:compose')}?segment={segment.pk}"
+    # The segment's page links to it.
+    detail = client.get(reverse("entities:entities_segments:detail", args=[segment.pk]))
+    assert f'href="{url}"'.encode() in detail.content
     page = client.get(url)
     assert page.status_code == 200, page.content[:500]
     assert b"segment-count" in page.content
@@ -113,6 +116,16 @@ def test_compose_to_a_segment(client, agent, entity, make_contact, service_templ
         "ana@example.com",
         "bea@example.com",
     }
+
+
+def test_segment_page_has_no_send_button_for_readers(client, reader, team):
+    from relata.entities.models import Segment
+
+    segment = Segment.objects.create(name="All", definition={}, owner=reader, team=team)
+    client.force_login(reader)
+    page = client.get(reverse("entities:entities_segments:detail", args=[segment.pk]))
+    assert page.status_code == 200
+    assert b"segment-send-email" not in page.content
 
 
 def test_template_pages_for_administrators_only(client, admin_user, agent, service_template):

@@ -29,6 +29,7 @@ from relata.mailing.forms import ComposeForm
 from relata.mailing.models import EmailTemplate
 from relata.mailing.placeholders import FIELDS, SINGLE, build_context
 from relata.mailing.rendering import TemplateRenderError, render_message
+from relata.mailing.senders import sender_for
 
 MAX_SEGMENT_RECIPIENTS = 20_000
 
@@ -121,6 +122,7 @@ def _context(
         "fields": FIELDS,
         "single": SINGLE,
         "action_url": f"{reverse('mailing:compose')}?{audience.query()}",
+        "sender": sender_for(request.user),
         **extra,
     }
 
