@@ -101,7 +101,16 @@ class Action(OwnedModel):
         blank=True,
         related_name="actions",
     )
-    # The campaign link arrives with the campaigns issue (generated actions).
+    # The campaign the action was done for (an email to a campaign's targets; the
+    # campaigns' generated actions later), so that campaigns can count their work.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+    )
     type = models.ForeignKey(
         ActionType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="actions"
     )

@@ -18,7 +18,7 @@ from relata.products.api import ACTIVE_PARAMETER, boolean_param
 class CampaignSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
-        fields = ["id", "code", "name", "starts_on", "ends_on", "is_active"]
+        fields = ["id", "code", "name", "starts_on", "ends_on", "is_active", "target_segment"]
         read_only_fields = fields
 
 

@@ -1,8 +1,10 @@
 """Marketing campaigns [campañas].
 
 For now a campaign is what cases and the board are filtered by: a name, a code and its
-dates. Budgets, targets, generated actions and ROI come with the campaigns issue and extend
-this model rather than replace it.
+dates, and optionally the segment it is aimed at (``target_segment``), whose contacts a
+"send email to targets" writes to (see :mod:`relata.mailing.views.compose`; the queued
+emails carry the campaign). Budgets, generated actions and ROI come with the campaigns issue
+and extend this model rather than replace it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,18 @@ class Campaign(models.Model):
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # PROTECT: a segment that a campaign is aimed at must not disappear and leave the
+    # campaign without targets unnoticed (SET_NULL would do that with no history row);
+    # deleting it means choosing another target (or none) on the campaign first.
+    target_segment = models.ForeignKey(
+        "entities.Segment",
+        verbose_name=_("target segment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        help_text=_("The entities the campaign is aimed at; their contacts receive its emails."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])

@@ -14,5 +14,15 @@ def campaigns(*, active_only: bool = True) -> QuerySet[Campaign]:
 
 
 def campaign_list(*, active_only: bool = False) -> QuerySet[Campaign]:
-    """Return the campaigns with the number of their cases (``case_count``)."""
-    return campaigns(active_only=active_only).annotate(case_count=Count("cases"))
+    """Return the campaigns with the number of their cases (``case_count``) and their
+    target segment."""
+    return (
+        campaigns(active_only=active_only)
+        .select_related("target_segment")
+        .annotate(case_count=Count("cases"))
+    )
+
+
+def campaign_get(*, pk: int) -> Campaign:
+    """Return one campaign (every user may read them) or raise ``Campaign.DoesNotExist``."""
+    return Campaign.objects.select_related("target_segment").get(pk=pk)

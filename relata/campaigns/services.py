@@ -3,7 +3,8 @@
 Who may write: administrators and managers. Campaigns are marketing work that a sales or
 marketing manager runs without being an administrator of the CRM; agents and read-only
 users only choose an existing campaign on a case. :func:`can_manage` is the rule, used by
-the pages too.
+the pages too. A newly chosen target segment must be one the user may use (a target that
+another manager chose stays when the campaign is saved).
 """
 
 from __future__ import annotations
@@ -18,8 +19,17 @@ from relata.campaigns.models import Campaign
 from relata.core import permissions
 from relata.core.history import set_history_user
 from relata.core.models import Role, User
+from relata.entities.segments.selectors import segment_list
 
-CAMPAIGN_FIELDS = ("code", "name", "description", "starts_on", "ends_on", "is_active")
+CAMPAIGN_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "starts_on",
+    "ends_on",
+    "is_active",
+    "target_segment",
+)
 
 
 def can_manage(user: User) -> bool:
@@ -31,6 +41,7 @@ def can_manage(user: User) -> bool:
 
 def _save(user: User, campaign: Campaign, data: dict[str, Any]) -> Campaign:
     permissions.ensure(can_manage(user))
+    previous_segment_id = campaign.target_segment_id
     for name, value in data.items():
         if name in CAMPAIGN_FIELDS:
             setattr(campaign, name, value.strip() if isinstance(value, str) else value)
@@ -46,6 +57,14 @@ def _save(user: User, campaign: Campaign, data: dict[str, Any]) -> Campaign:
         }
     if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
         errors["ends_on"] = _("The campaign cannot end before it starts.")
+    segment_id = campaign.target_segment_id
+    if (
+        segment_id is not None
+        and segment_id != previous_segment_id
+        and not segment_list(user=user).filter(pk=segment_id).exists()
+    ):
+        # Keeping a target someone else chose is fine; choosing one needs seeing it.
+        errors["target_segment"] = _("Choose one of the segments you may use.")
     if errors:
         raise ValidationError(errors)
     campaign.full_clean()

@@ -115,7 +115,11 @@ def segment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def segment_delete_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     segment = _segment_or_404(request, pk)
-    segment_delete(user=request.user, segment=segment)
+    try:
+        segment_delete(user=request.user, segment=segment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(f"{NS}:detail", pk=segment.pk)
     messages.success(request, _("The segment “%(name)s” was deleted.") % {"name": segment.name})
     return redirect(f"{NS}:list")
 

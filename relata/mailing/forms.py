@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from relata.campaigns.models import Campaign
+from relata.campaigns.selectors import campaigns
 from relata.core.forms import StyledFormMixin
 from relata.mailing.models import EmailStatus, EmailTemplate
 
@@ -69,6 +71,13 @@ class ComposeForm(StyledFormMixin, forms.Form):
         help_text=_("Only to contacts who accept it, with an unsubscribe link."),
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label=_("No campaign"),
+        help_text=_("The emails are recorded as the campaign's."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +86,10 @@ class ComposeForm(StyledFormMixin, forms.Form):
         template_field.queryset = EmailTemplate.objects.filter(is_active=True).order_by(
             "name", "language"
         )
+        campaign_field = self.fields["campaign"]
+        assert isinstance(campaign_field, forms.ModelChoiceField)
+        # Only segment sends show it; a campaign's own page fixes the campaign instead.
+        campaign_field.queryset = campaigns(active_only=True)
 
 
 class OutboxFilterForm(StyledFormMixin, forms.Form):

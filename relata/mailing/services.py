@@ -232,6 +232,7 @@ def _actions_for(
     messages: list[OutgoingEmail],
     contacts: dict[int, Contact],
     case: Case | None,
+    campaign: Campaign | None = None,
 ) -> dict[int, Action]:
     """Create one done "email" action per entity of the send; return entity id → action."""
     now = timezone.now()
@@ -258,6 +259,7 @@ def _actions_for(
                 entity_id=entity_id,
                 contact=contacts.get(rows[0].contact_id or 0) if len(rows) == 1 else None,
                 case=case,
+                campaign=campaign,
                 type=action_type,
                 subject=(_("Email: %(subject)s") % {"subject": rows[0].subject})[:200],
                 description="\n".join(lines)[:DESCRIPTION_MAX],
@@ -391,7 +393,7 @@ def email_send(
                 created_at=now,
             )
         )
-    actions = _actions_for(user, messages, {c.pk: c for c in recipients}, case)
+    actions = _actions_for(user, messages, {c.pk: c for c in recipients}, case, campaign)
     for message in messages:
         message.action = actions.get(message.entity_id)
     result.emails = OutgoingEmail.objects.bulk_create(messages, batch_size=500)

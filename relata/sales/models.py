@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ZERO = decimal.Decimal("0.00")
 
@@ -434,8 +435,8 @@ class WebhookDelivery(models.Model):
 
 
 class SalesDocumentKind(models.TextChoices):
-    ORDER = "order", _("Order")
-    DELIVERY = "delivery", _("Delivery")
+    ORDER = "order", pgettext_lazy("sales document", "Order")
+    DELIVERY = "delivery", pgettext_lazy("sales document", "Delivery")
     INVOICE = "invoice", _("Invoice")
 
 

@@ -250,6 +250,7 @@ def test_campaigns(api_client, agent, admin_user):
         "starts_on": "2031-03-01",
         "ends_on": None,
         "is_active": True,
+        "target_segment": None,
     }
     assert (denied.status_code, written.status_code) == (403, 405)
     assert Campaign.objects.count() == 2

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from relata.core import permissions
@@ -95,4 +96,15 @@ def segment_update(*, user: User, segment: Segment, data: dict[str, Any]) -> Seg
 def segment_delete(*, user: User, segment: Segment) -> None:
     permissions.ensure(permissions.can_change(user, segment))
     set_history_user(segment, user)
-    segment.delete()
+    try:
+        with transaction.atomic():
+            segment.delete()
+    except ProtectedError as error:
+        names = ", ".join(sorted({str(obj) for obj in error.protected_objects}))
+        raise ValidationError(
+            _(
+                "The segment is the target of the campaigns %(names)s: choose another "
+                "target on them first."
+            )
+            % {"names": names}
+        ) from error

@@ -1,5 +1,12 @@
-"""Writing an email: to contacts of an entity (from an entity, contact or case page) or to
-a segment's contacts; preview with the first recipient; send through the outbox."""
+"""Writing an email: to contacts of an entity (from an entity, contact or case page), to a
+segment's contacts, or to a campaign's targets (the contacts of its target segment);
+preview with the first recipient; send through the outbox.
+
+``?campaign=<pk>`` is ``?segment=`` of the campaign's target segment with the campaign
+fixed: every queued email records it (so the campaign's results can count them later) and
+the message is marketing by default, which sends it only to the contacts who accept
+marketing email. A segment send may name a campaign too (the form's *Campaign* field).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +21,13 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relata.actions.ical import contact_email
+from relata.campaigns import selectors as campaign_selectors
+from relata.campaigns.models import Campaign
 from relata.cases import selectors as case_selectors
 from relata.cases.models import Case
 from relata.core import permissions
@@ -32,6 +42,7 @@ from relata.mailing.rendering import TemplateRenderError, render_message
 from relata.mailing.senders import sender_for
 
 MAX_SEGMENT_RECIPIENTS = 20_000
+SHOWN_RECIPIENTS = 200
 
 
 @dataclass
@@ -41,10 +52,13 @@ class Audience:
     entity: Entity | None = None
     case: Case | None = None
     segment: Segment | None = None
+    campaign: Campaign | None = None
     choices: list[Contact] = field(default_factory=list)
     chosen: set[int] = field(default_factory=set)
 
     def query(self) -> str:
+        if self.campaign is not None:
+            return f"campaign={self.campaign.pk}"
         if self.segment is not None:
             return f"segment={self.segment.pk}"
         if self.case is not None:
@@ -61,20 +75,71 @@ def _visible(request: AuthenticatedHttpRequest, model: Any, raw: str | None) -> 
     return obj
 
 
-def audience_of(request: AuthenticatedHttpRequest, params: Any) -> Audience:
-    """Read ``contact``/``entity``/``case``/``segment`` from the query; 404 when the user
-    may not see one of them."""
-    audience = Audience()
-    if params.get("segment"):
-        try:
-            audience.segment = segment_get(user=request.user, pk=int(params["segment"]))
-        except (Segment.DoesNotExist, ValueError) as error:
-            raise Http404 from error
-        contacts = list(
-            selectors.segment_contacts(user=request.user, segment=audience.segment)[
-                :MAX_SEGMENT_RECIPIENTS
-            ]
+class NoAudience(Exception):
+    """The page has no one to write to; ``message`` says why and ``back`` where to go."""
+
+    def __init__(self, message: str, back: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.back = back
+
+
+def _segment_of(request: AuthenticatedHttpRequest, pk: int) -> Segment:
+    try:
+        return segment_get(user=request.user, pk=pk)
+    except Segment.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _campaign_segment(request: AuthenticatedHttpRequest, raw: str) -> tuple[Campaign, Segment]:
+    """The campaign (readable by everyone) and its target segment, which the user must be
+    able to use (404 otherwise); :class:`NoAudience` when it has none or is switched off."""
+    if not raw.isdigit():
+        raise Http404
+    try:
+        campaign = campaign_selectors.campaign_get(pk=int(raw))
+    except Campaign.DoesNotExist as error:
+        raise Http404 from error
+    back = reverse("campaigns:campaign_list")
+    if campaign.target_segment_id is None:
+        raise NoAudience(
+            _(
+                "The campaign “%(name)s” has no target segment. Choose one on the campaign "
+                "to send email to its targets."
+            )
+            % {"name": campaign.name},
+            back,
         )
+    if not campaign.is_active:
+        raise NoAudience(
+            _("The campaign “%(name)s” is not active: activate it to send email to its targets.")
+            % {"name": campaign.name},
+            back,
+        )
+    return campaign, _segment_of(request, campaign.target_segment_id)
+
+
+def audience_of(request: AuthenticatedHttpRequest, params: Any) -> Audience:
+    """Read ``contact``/``entity``/``case``/``segment``/``campaign`` from the query; 404
+    when the user may not see one of them; :class:`NoAudience` when a campaign has no
+    targets or a segment's conditions no longer fit."""
+    audience = Audience()
+    if params.get("campaign") or params.get("segment"):
+        if params.get("campaign"):
+            audience.campaign, audience.segment = _campaign_segment(request, params["campaign"])
+            back = reverse("campaigns:campaign_list")
+        else:
+            raw = params["segment"]
+            audience.segment = _segment_of(request, int(raw) if raw.isdigit() else 0)
+            back = audience.segment.get_absolute_url()
+        try:
+            contacts = list(
+                selectors.segment_contacts(user=request.user, segment=audience.segment)[
+                    :MAX_SEGMENT_RECIPIENTS
+                ]
+            )
+        except ValidationError as error:  # the segment's conditions no longer fit
+            raise NoAudience(" ".join(error.messages), back) from error
         audience.choices = contacts
         audience.chosen = {c.pk for c in contacts}
         return audience
@@ -113,12 +178,14 @@ def _chosen_contacts(request: AuthenticatedHttpRequest, audience: Audience) -> l
 def _context(
     request: AuthenticatedHttpRequest, audience: Audience, form: ComposeForm, **extra: Any
 ) -> dict[str, Any]:
-    rows = [(c, contact_email(c)) for c in audience.choices[:200]]
+    rows = [(c, contact_email(c)) for c in audience.choices[:SHOWN_RECIPIENTS]]
     return {
         "form": form,
         "audience": audience,
         "rows": rows,
         "recipient_count": len(audience.choices),
+        "hidden_count": max(len(audience.choices) - SHOWN_RECIPIENTS, 0),
+        "opt_in_count": sum(1 for c in audience.choices if c.email_opt_in),
         "fields": FIELDS,
         "single": SINGLE,
         "action_url": f"{reverse('mailing:compose')}?{audience.query()}",
@@ -132,12 +199,19 @@ def _context(
 def compose(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not permissions.can_write(request.user):
         raise PermissionDenied
-    audience = audience_of(request, request.GET)
+    try:
+        audience = audience_of(request, request.GET)
+    except NoAudience as error:
+        messages.error(request, error.message)
+        return redirect(error.back)
     if request.method == "GET":
         initial: dict[str, Any] = {}
         template = _template(request.GET.get("template"))
         if template is not None:
             initial = _template_initial(template)
+        if audience.campaign is not None:
+            # A campaign's email is marketing unless the user says otherwise.
+            initial["is_marketing"] = True
         form = ComposeForm(initial=initial)
         return render(request, "mailing/compose.html", _context(request, audience, form))
     form = ComposeForm(request.POST, request.FILES)
@@ -167,6 +241,7 @@ def _send(
     ]
     template: EmailTemplate | None = data.get("template")
     return services.email_send(
+        campaign=_campaign_of(audience, data.get("campaign")),
         user=request.user,
         contacts=_chosen_contacts(request, audience),
         template=template,
@@ -178,6 +253,13 @@ def _send(
         case=audience.case,
         attachments=attachments,
     )
+
+
+def _campaign_of(audience: Audience, chosen: Campaign | None) -> Campaign | None:
+    """The campaign of a send: the page's, or the one chosen on a segment send."""
+    if audience.campaign is not None:
+        return audience.campaign
+    return chosen if audience.segment is not None else None
 
 
 def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -238,9 +320,13 @@ def _template_initial(template: EmailTemplate) -> dict[str, Any]:
 @login_required
 @require_GET
 def compose_template(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """htmx: the message fields filled from the chosen template."""
+    """htmx: the message fields filled from the chosen template (still marketing on a
+    campaign's page)."""
     template = _template(request.GET.get("template"))
-    form = ComposeForm(initial=_template_initial(template) if template else {})
+    initial = _template_initial(template) if template else {}
+    if request.GET.get("campaign"):
+        initial["is_marketing"] = True
+    form = ComposeForm(initial=initial)
     return render(request, "mailing/compose.html#message-fields", {"form": form})
 
 
@@ -250,7 +336,10 @@ def compose_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: the message as the first chosen recipient will get it."""
     if not permissions.can_write(request.user):
         raise PermissionDenied
-    audience = audience_of(request, request.GET)
+    try:
+        audience = audience_of(request, request.GET)
+    except NoAudience as error:
+        return render(request, "mailing/_preview.html", {"error": error.message})
     contacts = _chosen_contacts(request, audience) or audience.choices[:1]
     contact = contacts[0] if contacts else None
     context = build_context(
@@ -259,6 +348,7 @@ def compose_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
         email=contact_email(contact) if contact else "",
         case=audience.case,
         sender=request.user,
+        campaign=_campaign_of(audience, _posted_campaign(request)),
         unsubscribe_url="#unsubscribe",
     )
     try:
@@ -273,3 +363,8 @@ def compose_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
             request, "mailing/_preview.html", {"error": error.user_message, "field": error.field}
         )
     return render(request, "mailing/_preview.html", {"rendered": rendered, "contact": contact})
+
+
+def _posted_campaign(request: AuthenticatedHttpRequest) -> Campaign | None:
+    raw = request.POST.get("campaign", "")
+    return Campaign.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
