@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from django.db.models import F
 
+from relata.campaigns.models import Campaign
 from relata.core.demo_runner import DemoContext, step
-from relata.entities.models import Contact
+from relata.core.models import Role, User
+from relata.core.selectors import default_team
+from relata.entities.models import Contact, EntityKind, KindMeaning, Segment
+from relata.entities.segments.services import segment_create
 from relata.mailing import services
 from relata.mailing.models import (
     EmailStatus,
@@ -102,4 +106,28 @@ def email(ctx: DemoContext) -> None:
             "is_active": False,  # never used: the demo sends nothing anywhere
         },
     )
-    ctx.notes.append(f"Email: {EmailTemplate.objects.count()} templates, {sent} messages sent")
+    targets = _campaign_targets()
+    ctx.notes.append(
+        f"Email: {EmailTemplate.objects.count()} templates, {sent} messages sent"
+        + (f"; campaign “{targets}” targets a segment (Send email to targets)" if targets else "")
+    )
+
+
+def _campaign_targets() -> str:
+    """Give the first active campaign a team segment of customers to email (its targets)."""
+    manager = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("pk").first()
+    kind = EntityKind.objects.filter(meaning=KindMeaning.CUSTOMER).order_by("order").first()
+    campaign = Campaign.objects.filter(is_active=True).order_by("starts_on", "pk").first()
+    if manager is None or kind is None or campaign is None:
+        return ""
+    segment = Segment.objects.filter(name="Customers", owner=manager).first()
+    if segment is None:
+        definition = {
+            "op": "and",
+            "conditions": [{"field": "kind", "operator": "eq", "value": kind.pk}],
+        }
+        segment = segment_create(
+            user=manager, name="Customers", definition=definition, team=default_team(manager)
+        )
+    Campaign.objects.filter(pk=campaign.pk).update(target_segment=segment)
+    return campaign.name

@@ -36,6 +36,11 @@ def test_demo_has_templates_and_sent_emails(smtp_server, django_capture_on_commi
     # the example sending account is shown, never used
     assert SendingAccount.objects.filter(is_active=False).exists()
     assert not SendingAccount.objects.filter(is_active=True).exists()
+    # a campaign targets the manager's segment of customers
+    from relata.campaigns.models import Campaign
+
+    targeted = Campaign.objects.exclude(target_segment=None).get()
+    assert targeted.target_segment is not None and targeted.target_segment.name == "Customers"
     # the worker ran and found nothing to send
     assert callbacks
     assert smtp_server == []
