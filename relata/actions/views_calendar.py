@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from relata.actions import ical, selectors, services
 from relata.actions.models import Action, CalendarFeed, ReminderPreference
-from relata.core.forms import StyledFormMixin
+from relata.core.forms import StyledFormMixin, apply_service_errors
 from relata.core.types import AuthenticatedHttpRequest
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -197,9 +197,7 @@ def reminder_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             services.reminder_preference_update(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Your reminder preferences were saved."))
             return redirect("actions:reminder_settings")

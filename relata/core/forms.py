@@ -209,3 +209,13 @@ class ProfileForm(StyledFormMixin, forms.ModelForm):
 
 
 ROLE_CHOICES = Role.choices
+
+
+def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on ``form``: each field's messages on that
+    field (on the form itself when it has no such field), a plain message on the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

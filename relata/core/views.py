@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relata.core import permissions, search, selectors, services
 from relata.core.context_processors import NAVIGATION
-from relata.core.forms import ParametersForm, ProfileForm, TeamForm, UserCreateForm, UserForm
+from relata.core.forms import (
+    ParametersForm,
+    ProfileForm,
+    TeamForm,
+    UserCreateForm,
+    UserForm,
+    apply_service_errors,
+)
 from relata.core.models import Team, User
 from relata.core.timeline import timeline_for
 from relata.core.types import AuthenticatedHttpRequest
@@ -42,12 +48,7 @@ def _form_copy(obj: M | None) -> M | None:
     return copy.copy(obj) if obj is not None else None
 
 
-def _apply_form_errors(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+_apply_form_errors = apply_service_errors
 
 
 def health(request: HttpRequest) -> HttpResponse:

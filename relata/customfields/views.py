@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relata.core import permissions
+from relata.core.forms import apply_service_errors
 from relata.core.timeline import timeline_for
 from relata.core.types import AuthenticatedHttpRequest
 from relata.customfields import selectors, services
@@ -27,12 +27,7 @@ def _forbid_unless(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+_apply_errors = apply_service_errors
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relata.core import permissions
+from relata.core.forms import apply_service_errors
 from relata.core.types import AuthenticatedHttpRequest
 from relata.sales import webhooks
 from relata.sales.forms import LinkSettingForm, TokenForm, WebhookForm
@@ -109,8 +110,7 @@ def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 acts_as=form.cleaned_data["acts_as"],
             )
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            apply_service_errors(form, error)
         else:
             # Shown once, in this answer only: the database keeps just its digest.
             return _page(request, new_token=raw)
@@ -136,8 +136,7 @@ def webhook_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             endpoint = webhooks.endpoint_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            apply_service_errors(form, error)
         else:
             return _page(request, new_secret=endpoint.secret)
     return _page(request, webhook_form=form, status=400)

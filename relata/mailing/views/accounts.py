@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relata.core import permissions
-from relata.core.forms import StyledFormMixin, user_label
+from relata.core.forms import StyledFormMixin, apply_service_errors, user_label
 from relata.core.models import User
 from relata.core.types import AuthenticatedHttpRequest
 from relata.mailing import senders
@@ -93,8 +93,7 @@ def account_form(request: AuthenticatedHttpRequest, pk: int | None = None) -> Ht
         except ValidationError as error:
             if account is not None and account.pk is None:
                 account = None
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("The sending account is saved."))
             return redirect("mailing:account_edit", pk=account.pk)

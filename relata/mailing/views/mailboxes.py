@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from relata.cases.models import CaseType
 from relata.core import permissions
-from relata.core.forms import StyledFormMixin
+from relata.core.forms import StyledFormMixin, apply_service_errors
 from relata.core.models import Team
 from relata.core.types import AuthenticatedHttpRequest
 from relata.mailing.inbound import services
@@ -88,8 +88,7 @@ def mailbox_form(request: AuthenticatedHttpRequest, pk: int | None = None) -> Ht
         except ValidationError as error:
             if mailbox is not None and mailbox.pk is None:
                 mailbox = None
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("The mailbox is saved."))
             return redirect("mailing:mailbox_edit", pk=mailbox.pk)
