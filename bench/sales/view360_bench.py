@@ -9,13 +9,16 @@ lines each), as many deliveries and ``--invoices`` invoices (three lines each, o
 product families) spread over the last 24 months, written with ``bulk_create``. The entity
 page is then requested through Django's test client (no network): 10 warm-up requests and
 ``--requests`` timed ones, as an administrator and as the owning agent; the median, p95
-and the page's query count are printed. Use a throwaway database: tables are migrated and
-filled, not emptied.
+and the page's query count are printed with the machine's load average, and saved under
+``bench/results/sales-view360-<time>-<database>.txt`` (ignored by git). Use a throwaway
+database: tables are migrated and filled, not emptied (``--reset`` drops and re-creates a
+PostgreSQL database first).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import statistics
 import sys
@@ -24,6 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
 
 
 def main() -> None:
@@ -34,12 +38,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--verbose", action="store_true", help="print the slowest queries")
+    parser.add_argument("--reset", action="store_true", help="drop and re-create the database")
     args = parser.parse_args()
 
     os.environ["RELATA_DATA_DIR"] = tempfile.mkdtemp(prefix="relata-v360-bench-")
     os.environ.pop("DATABASE_URL", None)
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
+        if args.reset:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from load_bench import reset_database
+
+            reset_database(args.database_url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relata.config.settings")
     os.environ.update({"DEBUG": "false", "LOG_LEVEL": "WARNING", "HUEY_IMMEDIATE": "true"})
     sys.path.insert(0, str(ROOT))
@@ -53,7 +63,18 @@ def main() -> None:
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
     entity, users = load(args)
-    measure(args, entity, users)
+    lines = measure(args, entity, users)
+    from django.db import connection
+
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = RESULTS / f"sales-view360-{stamp}-{connection.vendor}.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"saved to {path.relative_to(ROOT)}")
+
+
+def load_average() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -208,10 +229,15 @@ def load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()"
+        )
+        version = cursor.fetchone()[0].split(" on ")[0]
     print(
+        f"database: {connection.vendor}: {version} ({connection.settings_dict['NAME']}); "
         f"loaded {args.orders} orders × {args.lines} lines, {args.orders} deliveries, "
-        f"{args.invoices} invoices × 3 lines in {time.perf_counter() - started:.1f} s "
-        f"({connection.vendor})"
+        f"{args.invoices} invoices × 3 lines in {time.perf_counter() - started:.1f} s"
     )
     baseline = Entity.objects.create(
         kind=kind, legal_name="Benchmark Prospect SA", owner=agent, team=team
@@ -219,9 +245,18 @@ def load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return entity, {"administrator": admin, "owning agent": agent, "baseline": (agent, baseline)}
 
 
-def measure(args: argparse.Namespace, entity, users) -> None:  # type: ignore[no-untyped-def]
+def measure(args: argparse.Namespace, entity, users) -> list[str]:  # type: ignore[no-untyped-def]
     from django.db import connection
     from django.test import Client
+
+    lines = [
+        f"sales 360° view benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} CPUs; {connection.vendor} ({connection.settings_dict['NAME']}); a "
+        f"customer with {args.orders} orders × {args.lines} lines, {args.orders} deliveries, "
+        f"{args.invoices} invoices × 3 lines; {args.requests} requests per user after 10 "
+        "warm-up ones (Django test client)"
+    ]
+    print(lines[0])
 
     for label, user in users.items():
         url = entity.get_absolute_url()
@@ -254,15 +289,18 @@ def measure(args: argparse.Namespace, entity, users) -> None:  # type: ignore[no
             assert response.status_code == 200
         times.sort()
         p95 = times[int(len(times) * 0.95) - 1]
-        print(
+        line = (
             f"{connection.vendor} {label:>14}: median {statistics.median(times):6.1f} ms, "
             f"p95 {p95:6.1f} ms, max {times[-1]:6.1f} ms, "
             f"{len(queries)} queries ({sum(q[0] for q in queries):.1f} ms), "
-            f"{len(response.content) // 1024} KiB"
+            f"{len(response.content) // 1024} KiB   ({load_average()})"
         )
+        print(line, flush=True)
+        lines.append(line)
         if args.verbose:
             for ms, sql in sorted(queries, reverse=True)[:8]:
                 print(f"    {ms:6.1f} ms  {sql[:110]}")
+    return lines
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -56,6 +57,7 @@ class FileSummary:
     updated: int = 0
     unchanged: int = 0
     errors: int = 0
+    seconds: float = 0.0  # reading, staging its lines and saving (benchmarks)
 
 
 @dataclasses.dataclass
@@ -198,6 +200,7 @@ def _import_file(
     partial: bool,
     result: ImportResult,
 ) -> None:
+    started = time.perf_counter()
     summary = FileSummary(path.name)
     result.files.append(summary)
     staged = None
@@ -229,6 +232,7 @@ def _import_file(
     finally:
         if staged is not None:
             staged.close()
+        summary.seconds = time.perf_counter() - started
 
 
 def _send(

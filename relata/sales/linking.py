@@ -88,7 +88,8 @@ def entity_tax_id(value: str) -> str:
         return ""
 
 
-def _kind(meaning: str) -> EntityKind:
+def entity_kind(meaning: str) -> EntityKind:
+    """The first active entity kind with ``meaning`` (created when there is none)."""
     kind = (
         EntityKind.objects.filter(meaning=meaning, is_active=True).order_by("order", "id").first()
     )
@@ -100,7 +101,8 @@ def _kind(meaning: str) -> EntityKind:
     return kind
 
 
-def _erp_values(master: Customer | Supplier, addresses: list[dict[str, Any]]) -> dict[str, Any]:
+def erp_values(master: Customer | Supplier, addresses: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ERP-owned entity values of ``master``: legal name, tax id, main address."""
     main = next((a for a in addresses if a.get("kind", "billing") == "billing"), None)
     main = main or (addresses[0] if addresses else None)
     values: dict[str, Any] = {"legal_name": master.name, "tax_id": entity_tax_id(master.tax_id)}
@@ -118,7 +120,9 @@ def _address_dict(address: Address) -> dict[str, Any]:
     }
 
 
-def _points(email: str, phone: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def contact_points(email: str, phone: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The payload's email and phone as the entities services take them (a bad phone is
+    dropped)."""
     emails = [{"email": email, "is_main": True}] if email else []
     phones = []
     if phone:
@@ -150,13 +154,16 @@ def master_link(
     email: str = "",
     phone: str = "",
     setting: MasterLinkSetting | None = None,
+    save: bool = True,
 ) -> Entity | None:
     """Create, link or update the master's CRM entity following the module's rules.
 
-    ``setting`` saves a query per record when a batch passes its master's setting.
+    ``setting`` saves a query per record when a batch passes its master's setting. With
+    ``save=False`` the master's ``entity`` and ``erp_snapshot`` are set but not written: the
+    caller writes every master it got an entity back for (see :mod:`relata.sales.bulk`).
     """
     kind_meaning = KindMeaning.CUSTOMER if isinstance(master, Customer) else KindMeaning.SUPPLIER
-    values = _erp_values(master, addresses)
+    values = erp_values(master, addresses)
     entity = master.entity
     if entity is not None:
         master.erp_snapshot = _update(actor, entity, values, master.erp_snapshot or {})
@@ -169,7 +176,7 @@ def master_link(
         entity = _find_entity(master, values["tax_id"])
         if entity is None and Entity.objects.exclude(tax_id="").filter(tax_id=values["tax_id"]):
             return None  # the entity is another ERP record's: this one stays unlinked
-        emails, phones = _points(email, phone)
+        emails, phones = contact_points(email, phone)
         if entity is None:
             entity = _create(actor, values, kind_meaning, setting, addresses, emails, phones)
         else:
@@ -177,10 +184,26 @@ def master_link(
         _contacts(actor, entity, contacts or [])
         master.entity = entity
         master.erp_snapshot = {k: v for k, v in values.items() if v}
-    type(master).objects.filter(pk=master.pk).update(
-        entity=entity, erp_snapshot=master.erp_snapshot
-    )
+    if save:
+        type(master).objects.filter(pk=master.pk).update(
+            entity=entity, erp_snapshot=master.erp_snapshot
+        )
     return entity
+
+
+def entity_addresses(
+    values: dict[str, Any], addresses: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The addresses a new entity gets: the ERP's main one (billing) and its other
+    delivery addresses."""
+    result = []
+    if "address" in values:
+        result.append({**values["address"], "kind": "billing", "is_main": True})
+    for item in addresses:
+        address = {f: (item.get(f) or "").strip() for f in ADDRESS_FIELDS}
+        if item.get("kind") == "delivery" and address != values.get("address"):
+            result.append({**address, "kind": "delivery", "is_main": False})
+    return result
 
 
 def _create(
@@ -192,24 +215,17 @@ def _create(
     emails: list[dict[str, Any]],
     phones: list[dict[str, Any]],
 ) -> Entity:
-    entity_addresses = []
-    if "address" in values:
-        entity_addresses.append({**values["address"], "kind": "billing", "is_main": True})
-    for item in addresses:
-        address = {f: (item.get(f) or "").strip() for f in ADDRESS_FIELDS}
-        if item.get("kind") == "delivery" and address != values.get("address"):
-            entity_addresses.append({**address, "kind": "delivery", "is_main": False})
     return entity_services.entity_create(
         user=actor,
         data={
-            "kind": _kind(kind_meaning),
+            "kind": entity_kind(kind_meaning),
             "is_company": True,
             "legal_name": values["legal_name"],
             "tax_id": values["tax_id"],
             "owner": setting.default_owner,
             "team": setting.default_team,
         },
-        addresses=entity_addresses,
+        addresses=entity_addresses(values, addresses),
         emails=emails,
         phones=phones,
     )
@@ -225,7 +241,7 @@ def _link(
 ) -> None:
     data: dict[str, Any] = {"legal_name": values["legal_name"]}
     if kind_meaning == KindMeaning.CUSTOMER and entity.kind.meaning == KindMeaning.PROSPECT:
-        data["kind"] = _kind(KindMeaning.CUSTOMER)
+        data["kind"] = entity_kind(KindMeaning.CUSTOMER)
     addresses = None
     if "address" in values:
         current = [_address_dict(a) for a in entity.addresses.all()]
@@ -297,7 +313,7 @@ def _contacts(actor: User, entity: Entity, contacts: list[dict[str, Any]]) -> No
         name = f"{item.get('first_name', '')} {item.get('last_name', '')}".strip().lower()
         if (email and email.lower() in known_emails) or name in known_names:
             continue
-        emails, phones = _points(email, item.get("phone") or "")
+        emails, phones = contact_points(email, item.get("phone") or "")
         entity_services.contact_create(
             user=actor,
             entity=entity,

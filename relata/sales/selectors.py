@@ -189,38 +189,71 @@ def _top_families(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _invoice_figures(customer: Customer, today: datetime.date) -> dict[str, Any]:
-    """Sales by month of this year and last (one grouped query over the two years, on the
-    (customer, date) index) and the unpaid and overdue totals (one aggregate over the
-    unpaid invoices only)."""
+    """Sales by month of this year and last, and the unpaid and overdue totals: one query
+    grouped by month over the customer's invoices that count (not cancelled), on the
+    (customer, date) index, whose rows are summed here."""
     money = DecimalField(max_digits=14, decimal_places=2)
-    counted = Invoice.objects.filter(customer=customer).exclude(status=InvoiceStatus.CANCELLED)
-    months = {today.year - 1: [ZERO_DECIMAL] * 12, today.year: [ZERO_DECIMAL] * 12}
+    outstanding = ExpressionWrapper(F("total") - F("paid_amount"), output_field=money)
+    two_years = Q(
+        date__gte=datetime.date(today.year - 1, 1, 1), date__lt=datetime.date(today.year + 1, 1, 1)
+    )
+    unpaid = Q(total__gt=F("paid_amount"))
+    overdue = unpaid & Q(due_date__lt=today)
     rows = (
-        counted.filter(
-            date__gte=datetime.date(today.year - 1, 1, 1),
-            date__lt=datetime.date(today.year + 1, 1, 1),
-        )
+        Invoice.objects.filter(customer=customer)
+        .exclude(status=InvoiceStatus.CANCELLED)
         .annotate(month=TruncMonth("date"))
         .values("month")
-        .annotate(total=Sum("total"))
-        .values_list("month", "total")
+        .annotate(
+            sales=Sum("total", filter=two_years),
+            unpaid_count=Count("id", filter=unpaid),
+            unpaid_amount=Sum(outstanding, filter=unpaid),
+            overdue_count=Count("id", filter=overdue),
+            overdue_amount=Sum(outstanding, filter=overdue),
+        )
+        .order_by()
     )
-    for month, total in rows:
-        months[month.year][month.month - 1] = total or ZERO_DECIMAL
-    outstanding = ExpressionWrapper(F("total") - F("paid_amount"), output_field=money)
-    overdue = Q(due_date__lt=today)
-    row = counted.filter(total__gt=F("paid_amount")).aggregate(
-        unpaid_count=Count("id"),
-        unpaid_amount=Coalesce(Sum(outstanding), ZERO),
-        overdue_count=Count("id", filter=overdue),
-        overdue_amount=Coalesce(Sum(outstanding, filter=overdue), ZERO),
-    )
+    months = {today.year - 1: [ZERO_DECIMAL] * 12, today.year: [ZERO_DECIMAL] * 12}
+    unpaid_count = overdue_count = 0
+    unpaid_amount = overdue_amount = ZERO_DECIMAL
+    for row in rows:
+        month = row["month"]
+        if month.year in months and row["sales"] is not None:
+            months[month.year][month.month - 1] = row["sales"]
+        unpaid_count += row["unpaid_count"]
+        unpaid_amount += row["unpaid_amount"] or ZERO_DECIMAL
+        overdue_count += row["overdue_count"]
+        overdue_amount += row["overdue_amount"] or ZERO_DECIMAL
     return {
         "this_year": months[today.year],
         "last_year": months[today.year - 1],
-        "unpaid": {"count": row["unpaid_count"], "amount": row["unpaid_amount"]},
-        "overdue": {"count": row["overdue_count"], "amount": row["overdue_amount"]},
+        "unpaid": {"count": unpaid_count, "amount": unpaid_amount},
+        "overdue": {"count": overdue_count, "amount": overdue_amount},
     }
+
+
+def _family_sales(customer: Customer, year: int) -> list[dict[str, Any]]:
+    """This year's invoiced amounts by product family, largest first."""
+    rows = (
+        InvoiceLine.objects.filter(
+            invoice__customer=customer,
+            invoice__date__gte=datetime.date(year, 1, 1),
+            invoice__date__lt=datetime.date(year + 1, 1, 1),
+        )
+        .exclude(invoice__status=InvoiceStatus.CANCELLED)
+        .values("product__family_id", "product__family__name_en", "product__family__name_es")
+        .annotate(total=Sum("amount"))
+        .order_by("-total")
+    )
+    return [
+        {
+            "family_id": row["product__family_id"],
+            "name_en": row["product__family__name_en"] or "",
+            "name_es": row["product__family__name_es"] or "",
+            "total": row["total"],
+        }
+        for row in rows
+    ]
 
 
 def customer_360(customer: Customer, today: datetime.date | None = None) -> dict[str, Any]:
@@ -228,32 +261,16 @@ def customer_360(customer: Customer, today: datetime.date | None = None) -> dict
     page: the first :data:`PANEL_ROWS` rows of each list, the change against the same
     period last year, the families grouped (top six and the rest), the credit used.
 
-    Nine queries whatever the customer's volume (see :func:`_invoice_figures`).
+    Seven queries whatever the customer's volume: one for the invoice figures (see
+    :func:`_invoice_figures`), one for the families, and the totals and first rows of the
+    open orders, pending deliveries and unpaid invoices. (Window functions would fold each
+    list's count into its rows, but make PostgreSQL read every row of the list.)
     """
     today = today or timezone.localdate()
     zero = decimal.Decimal("0.00")
     figures = _invoice_figures(customer, today)
     this_year, last_year = figures["this_year"], figures["last_year"]
-    families = list(
-        InvoiceLine.objects.filter(
-            invoice__customer=customer,
-            invoice__date__gte=datetime.date(today.year, 1, 1),
-            invoice__date__lt=datetime.date(today.year + 1, 1, 1),
-        )
-        .exclude(invoice__status=InvoiceStatus.CANCELLED)
-        .values("product__family_id", "product__family__name_en", "product__family__name_es")
-        .annotate(total=Sum("amount"))
-        .order_by("-total")
-    )
-    by_family = [
-        {
-            "family_id": row["product__family_id"],
-            "name_en": row["product__family__name_en"] or "",
-            "name_es": row["product__family__name_es"] or "",
-            "total": row["total"],
-        }
-        for row in families
-    ]
+    by_family = _family_sales(customer, today.year)
     orders = SalesOrder.objects.filter(customer=customer, status__in=OPEN_ORDER_STATUSES)
     deliveries = Delivery.objects.filter(customer=customer).exclude(status=DeliveryStatus.DELIVERED)
     unpaid_items = list(

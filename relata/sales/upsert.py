@@ -25,7 +25,7 @@ from rest_framework import serializers as drf_serializers
 
 from relata.products import services as product_services
 from relata.products.models import Product
-from relata.sales import linking, serializers, webhooks
+from relata.sales import bulk, linking, serializers, webhooks
 from relata.sales.models import (
     Customer,
     CustomerAddress,
@@ -291,25 +291,34 @@ def _save(
             setattr(instance, name, item.data[name])
         instance.payload_hash, instance.updated_at = item.hash, now
         item.instance = instance
+    changed = created + updated
+    is_master = spec.model in (Customer, Supplier)
+    if is_master:
+        # Before the masters are written: linking sets their entity and ERP snapshot, so
+        # that they are saved with them (no second write of each master).
+        _link(token, changed, fail, partial)
     spec.model._default_manager.bulk_create([i.instance for i in created])
     spec.model._default_manager.bulk_update(
-        [i.instance for i in updated], [*spec.fields, "payload_hash", "updated_at"]
+        [i.instance for i in updated],
+        [
+            *spec.fields,
+            "payload_hash",
+            "updated_at",
+            *(("entity", "erp_snapshot") if is_master else ()),
+        ],
     )
-    changed = created + updated
     if spec.lines is not None:
         line_model, parent, fields = spec.lines
         _replace_children(line_model, parent, fields, "lines", changed, bool(updated))
-    if spec.model in (Customer, Supplier):
-        if spec.model is Customer:
-            _replace_children(
-                CustomerAddress,
-                "customer",
-                ("external_id", "kind", *linking.ADDRESS_FIELDS),
-                "addresses",
-                changed,
-                bool(updated),
-            )
-        _link(token, changed, fail, partial)
+    if spec.model is Customer:
+        _replace_children(
+            CustomerAddress,
+            "customer",
+            ("external_id", "kind", *linking.ADDRESS_FIELDS),
+            "addresses",
+            changed,
+            bool(updated),
+        )
 
 
 def _replace_children(
@@ -332,36 +341,47 @@ def _replace_children(
 def _link(
     token: IntegrationToken, items: list[Item], fail: Callable[..., None], partial: bool
 ) -> None:
-    """Create, link or update the CRM entities of changed masters (one by one)."""
+    """Create, link or update the CRM entities of changed masters, which are not written
+    yet (see :mod:`relata.sales.bulk`: the batch's new entities are written together)."""
     if not items:
         return
     setting = linking.link_setting(
         Master.CUSTOMERS if isinstance(items[0].instance, Customer) else Master.SUPPLIERS
     )
-    for item in items:
-        try:
-            with transaction.atomic(), webhooks.suppressed():
-                linking.master_link(
-                    actor=token.acts_as,
-                    master=item.instance,
+    failed: list[Item] = []
+
+    def on_error(position: int, error: ValidationError) -> None:
+        item = items[position]
+        pairs = (
+            [(f, m) for f, ms in error.message_dict.items() for m in ms]
+            if hasattr(error, "error_dict")
+            else [("", m) for m in error.messages]
+        )
+        for field, message in pairs:
+            fail(item, f"entity.{field}" if field else "entity", message)
+        failed.append(item)
+
+    with webhooks.suppressed():
+        bulk.link_batch(
+            actor=token.acts_as,
+            requests=[
+                bulk.LinkRequest(
+                    item.instance,
                     addresses=item.data.get("addresses", []),
                     contacts=item.data.get("contacts", []),
                     email=item.data.get("email", ""),
                     phone=item.data.get("phone", ""),
-                    setting=setting,
                 )
-        except ValidationError as error:
-            pairs = (
-                [(f, m) for f, ms in error.message_dict.items() for m in ms]
-                if hasattr(error, "error_dict")
-                else [("", m) for m in error.messages]
-            )
-            for field, message in pairs:
-                fail(item, f"entity.{field}" if field else "entity", message)
-            if not partial:
-                raise _Rollback from error
-            # Saved but not linked: clear the hash, so that sending it again retries.
-            type(item.instance).objects.filter(pk=item.instance.pk).update(payload_hash="")
+                for item in items
+            ],
+            setting=setting,
+            on_error=on_error,
+        )
+    if failed and not partial:
+        raise _Rollback
+    for item in failed:
+        # Saved but not linked: no hash, so that sending it again retries.
+        item.instance.payload_hash = ""
 
 
 def _save_products(
