@@ -174,9 +174,9 @@ def case_urls(owner) -> list[str]:  # type: ignore[no-untyped-def]
 
 def dashboard_urls(who: str, member, team) -> list[str]:  # type: ignore[no-untyped-def]
     """Return the panel and forecast URLs; a manager also switches to a member and a team."""
-    urls = ["/"]
+    urls = ["/", "/panel/kpis/"]  # the KPIs card loads after the page (htmx)
     if who == "manager":
-        urls += [f"/?member={member.pk}", f"/?team={team.pk}"]
+        urls += [f"/?member={member.pk}", f"/?team={team.pk}", f"/panel/kpis/?team={team.pk}"]
     urls += [
         "/forecast/?group_by=agent",
         "/forecast/?group_by=month",

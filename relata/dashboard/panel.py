@@ -259,20 +259,35 @@ def action_lists(
 
     m = moments(now)
 
-    def listed(which: Q, *, latest_first: bool = False) -> list[Action]:
+    def listed(which: Q, *, latest_first: bool = False) -> list[int]:
         order = ("-start", "-pk") if latest_first else ("start", "pk")
-        return first_rows(
+        rows = first_rows(
             scope,
-            lambda part: planned_actions(scope, m, part).filter(which).order_by(*order),
-            lambda action: (action.start, action.pk),
+            lambda part: (
+                planned_actions(scope, m, part)
+                .filter(which)
+                .order_by(*order)
+                .values_list("start", "pk")
+            ),
+            lambda row: row,
             limit,
             reverse=latest_first,
         )
+        return [pk for _start, pk in rows]
 
+    # The ids first, on the action indexes alone; then the rows of the (at most 3 ×
+    # ``limit``) actions shown, with what they show, in one query.
+    ids = {
+        "overdue": listed(overdue_q(m), latest_first=True),
+        "today": listed(today_q(m)),
+        "upcoming": listed(upcoming_q(m)),
+    }
+    found = action_queryset(user=scope.viewer).in_bulk([pk for pks in ids.values() for pk in pks])
+    rows = {name: [found[pk] for pk in pks if pk in found] for name, pks in ids.items()}
     return ActionLists(
-        overdue=listed(overdue_q(m), latest_first=True),
-        today=listed(today_q(m)),
-        upcoming=listed(upcoming_q(m)),
+        overdue=rows["overdue"],
+        today=rows["today"],
+        upcoming=rows["upcoming"],
         counts=action_counts(scope=scope, now=m.now),
     )
 

@@ -121,9 +121,13 @@ def panel(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The control panel: the signed-in user's day, or a team member's for managers."""
     scope = scope_from(request)
     user = request.user
+    # The period's KPIs load after the page (like the workload table): the day's lists do
+    # not wait for them. Asked for with ?period= (a link followed without JavaScript),
+    # they come with the page.
+    kpis = kpis_context(request, scope) if request.GET.get("period") else {}
     context = {
         **board_context(request, scope),
-        **kpis_context(request, scope),
+        **kpis,
         "can_switch": can_switch(user),
         "members": list(switchable_members(user)) if can_switch(user) else [],
         "teams": list(switchable_teams(user)),

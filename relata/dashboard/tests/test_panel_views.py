@@ -148,6 +148,18 @@ def test_kpis_fragment_for_a_period(client, agent):
     assert 'hx-trigger="panelChanged from:body"' in body
 
 
+def test_kpis_load_after_the_page_unless_a_period_is_asked_for(client, manager, team):
+    client.force_login(manager)
+
+    lazy = client.get(reverse("home"), {"team": team.pk}).content.decode()
+    inline = client.get(reverse("home"), {"team": team.pk, "period": "month"}).content.decode()
+
+    kpis_url = f"{reverse('dashboard:panel_kpis')}?team={team.pk}"
+    assert f'hx-get="{kpis_url}" hx-trigger="load"' in lazy
+    assert 'data-period="' not in lazy  # the figures themselves come with the fragment
+    assert 'id="panel-kpis"' in inline and 'data-period="month"' in inline
+
+
 def test_empty_panel_says_so(client, agent):
     client.force_login(agent)
 
