@@ -6,3 +6,7 @@ class DashboardConfig(AppConfig):
     name = "relata.dashboard"
     label = "dashboard"
     verbose_name = _("Control panel and forecast")
+
+    def ready(self) -> None:
+        # Registered on import: the "Campaigns" card of the entity page.
+        from relata.dashboard import panels_entity  # noqa: F401
