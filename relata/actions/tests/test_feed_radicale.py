@@ -92,7 +92,11 @@ def radicale(tmp_path):
         yield server
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a request still being served: stop it hard
+            process.kill()
+            process.wait(timeout=10)
         log.close()
 
 
